@@ -1,0 +1,64 @@
+"""Bake projects from the template and run their commands.
+
+The baked projects' tests use real PostgreSQL, Redis and S3: DATABASE_URL and REDIS_URL from this
+environment when set (each project gets its own database name), else services they start themselves.
+"""
+
+import os
+import secrets
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from cookiecutter.main import cookiecutter
+
+TEMPLATE = Path(__file__).resolve().parent.parent
+TOOLS = str(Path(sys.executable).parent)  # cookiecutter and uv of this environment
+VARIANTS = {
+    "default": {},
+    "without-example-app": {"include_example_app": "no"},
+}
+
+
+def bake(output_dir, **answers):
+    return Path(cookiecutter(str(TEMPLATE), no_input=True, extra_context=answers, output_dir=str(output_dir)))
+
+
+def tool_env(**overrides):
+    env = {**os.environ, "PATH": f"{TOOLS}{os.pathsep}{os.environ['PATH']}", **overrides}
+    return {name: value for name, value in env.items() if value is not None}
+
+
+def run(command, cwd, env=None, timeout=900):
+    result = subprocess.run(
+        command, cwd=cwd, env=env or tool_env(), capture_output=True, text=True, timeout=timeout
+    )
+    assert result.returncode == 0, f"{command} failed:\n{result.stdout[-6000:]}\n{result.stderr[-6000:]}"
+    return result
+
+
+def own_database(name):
+    """This environment's DATABASE_URL with a database name of the project's own, or None."""
+    given = os.environ.get("DATABASE_URL")
+    if not given:
+        return None
+    return urlsplit(given)._replace(path=f"/tpl_{name}_{secrets.token_hex(3)}").geturl()
+
+
+@dataclass
+class Project:
+    path: Path
+    variant: str
+    answers: dict
+
+
+@pytest.fixture(scope="session", params=VARIANTS, ids=VARIANTS)
+def project(request, tmp_path_factory):
+    """A baked project of each variant, with its .venv installed."""
+    answers = VARIANTS[request.param]
+    path = bake(tmp_path_factory.mktemp(request.param), **answers)
+    run(["make", "install"], path)
+    return Project(path, request.param, answers)

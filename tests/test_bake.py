@@ -1,0 +1,62 @@
+"""Baking: every variant renders completely, offline, with no secret in it."""
+
+import filecmp
+import subprocess
+
+import pytest
+
+from tests.conftest import TEMPLATE, VARIANTS, bake, tool_env
+
+TEMPLATE_SYNTAX = ("{{", "{%", "cookiecutter.")
+
+
+def files(root):
+    return sorted(path for path in root.rglob("*") if path.is_file() and ".venv" not in path.parts)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_no_template_syntax_survives_a_bake(tmp_path, variant):
+    root = bake(tmp_path, **VARIANTS[variant])
+    for path in files(root):
+        text = path.read_text()
+        # Django templates use {{ }} and {% %} themselves; cookiecutter's names must still be gone.
+        leftovers = ("cookiecutter.",) if path.suffix == ".html" else TEMPLATE_SYNTAX
+        for syntax in leftovers:
+            assert syntax not in text, f"{syntax} left in {path.relative_to(root)}"
+
+
+def test_the_example_app_is_baked_only_when_asked_for(tmp_path):
+    with_app = bake(tmp_path / "with")
+    without = bake(tmp_path / "without", include_example_app="no")
+    assert (with_app / "documents" / "models.py").exists()
+    assert (with_app / "tests" / "test_documents.py").exists()
+    assert not (without / "documents").exists()
+    assert not (without / "tests" / "test_documents.py").exists()
+    for path in files(without):
+        assert "documents" not in path.read_text(), path
+
+
+def test_baking_writes_no_secret_the_same_answers_give_the_same_files(tmp_path):
+    first, second = bake(tmp_path / "first"), bake(tmp_path / "second")
+    names = [path.relative_to(first) for path in files(first)]
+    assert names == [path.relative_to(second) for path in files(second)]
+    _, mismatch, errors = filecmp.cmpfiles(first, second, names, shallow=False)
+    assert mismatch == errors == []
+    assert not list(first.glob(".env"))
+
+
+def test_baking_works_without_a_network(tmp_path):
+    result = subprocess.run(
+        ["unshare", "--map-root-user", "--net", "cookiecutter", "--no-input", "-o", str(tmp_path), str(TEMPLATE)],
+        env=tool_env(),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "my_project" / "manage.py").exists()
+
+
+def test_the_slug_is_derived_from_the_project_name(tmp_path):
+    root = bake(tmp_path, project_name="Ünïcode Shop-Front", time_zone="Europe/Paris")
+    assert root.name == "unicode_shop_front"
+    assert 'TIME_ZONE = "Europe/Paris"' in (root / "config" / "settings.py").read_text()

@@ -1,0 +1,45 @@
+"""Each baked variant passes its own tests and linters on real services, builds with an empty
+environment, has its migrations, and passes Django's deployment checks."""
+
+import os
+import secrets
+
+from tests.conftest import own_database, run, tool_env
+
+
+def project_env(project, **overrides):
+    return tool_env(DATABASE_URL=own_database(project.variant.replace("-", "_")), **overrides)
+
+
+def test_its_own_tests_pass_on_real_services(project):
+    result = run(["make", "test", "PYTEST_ARGS=-q -p no:cacheprovider"], project.path, env=project_env(project))
+    summary = result.stdout.strip().splitlines()[-1]
+    assert " passed" in summary and "failed" not in summary and "skipped" not in summary, summary
+
+
+def test_its_own_linters_pass(project):
+    run(["make", "lint"], project.path)
+
+
+def test_its_migrations_match_its_models(project):
+    env = {"PATH": os.environ["PATH"], "DJANGO_ENV": "development"}
+    run([".venv/bin/python", "manage.py", "makemigrations", "--check", "--dry-run"], project.path, env=env)
+
+
+def test_it_builds_static_files_with_an_empty_environment(project):
+    result = run(["make", "build"], project.path)
+    assert "env -i" in result.stdout
+    assert (project.path / "staticfiles" / "staticfiles.json").exists()
+
+
+def test_it_passes_the_deployment_checks_in_production(project):
+    env = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "example.com",
+        "DATABASE_URL": "postgres://app@db.internal:5432/app",
+        "REDIS_URL": "rediss://cache.internal:6380/0",
+        "AWS_STORAGE_BUCKET_NAME": "media",
+    }
+    command = [".venv/bin/python", "manage.py", "check", "--deploy", "--fail-level", "WARNING"]
+    assert "no issues (0 silenced)" in run(command, project.path, env=env).stdout

@@ -1,0 +1,377 @@
+"""Settings: every value comes from the environment.
+
+The first half reads and validates the environment and stops the process with one message that
+lists every problem. The second half configures Django, one backing service at a time.
+The README's table of variables is generated from the ``variable()`` calls below.
+
+DJANGO_ENV selects the mode:
+- production (the default): every secret and backing service must be given; nothing has a default.
+- development: each missing backing service falls back to something embedded (SQLite file, process
+  memory, local disk), which is convenient and NOT stateless.
+- build: used by ``manage.py collectstatic`` at image build time; needs no secret and no service.
+"""
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import dj_database_url
+from botocore.config import Config as BotoConfig
+from environs import Env, EnvValidationError, ValidationError
+from environs import validate as rules
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# --- Environment -----------------------------------------------------------------------------
+
+env = Env(eager=False)  # collect every problem; report them together when sealed
+MODES = ("production", "development", "build")
+DJANGO_ENV = env.str("DJANGO_ENV", "production", validate=rules.OneOf(MODES))
+DEVELOPMENT = DJANGO_ENV == "development"
+BUILDING = DJANGO_ENV == "build"
+PRODUCTION = not (DEVELOPMENT or BUILDING)
+
+REQUIRED = "required"  # the production "default" of a variable that must be set
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    meaning: str
+    production: Any
+    development: Any
+
+
+VARIABLES: dict[str, Variable] = {
+    "DJANGO_ENV": Variable(
+        "DJANGO_ENV", "`production`, `development` or `build` (see above).", "production", "development"
+    )
+}
+
+
+def variable(name, meaning, parse=env.str, *, default=REQUIRED, development=REQUIRED, **options):
+    """Read one variable and record it for the README; in development the ``development``
+    default applies (the production default when none is given)."""
+    if development == REQUIRED:
+        development = default
+    VARIABLES[name] = Variable(name, meaning, default, development)
+    mode_default = default if PRODUCTION else development
+    if mode_default == REQUIRED:
+        return parse(name, **options)
+    return parse(name, mode_default, **options)
+
+
+def secret_key_is_strong(value):
+    if len(value) < 50 or len(set(value)) < 5 or value.startswith("django-insecure"):
+        raise ValidationError(
+            "must be at least 50 random characters, not starting with 'django-insecure' "
+            "(make one: python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+        )
+
+
+def url_with_scheme(*schemes):
+    def validate(value):
+        try:
+            parts = urlsplit(value)
+            valid = parts.scheme in schemes and bool(parts.hostname) and (parts.port or 1) > 0
+        except ValueError:  # a malformed host or a port that is not a number
+            valid = False
+        if not valid:
+            raise ValidationError(f"must be a {' or '.join(schemes)} URL with a host.")
+
+    return validate
+
+
+def supported_database_url(value):
+    try:
+        engine = dj_database_url.parse(value)["ENGINE"]
+    except ValueError:
+        engine = None
+    if engine not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
+        raise ValidationError("must be a postgres:// URL (or sqlite:/// for local experiments).")
+
+
+def admin_path(value):
+    if not value.endswith("/") or value.startswith("/"):
+        raise ValidationError("must be a path like 'admin/': a trailing slash and no leading one.")
+
+
+SECRET_KEY = variable(
+    "DJANGO_SECRET_KEY",
+    "Signs sessions, CSRF tokens and password-reset links. At least 50 random characters.",
+    development="django-insecure-development-only-never-use-this-key-in-production",
+    validate=secret_key_is_strong if PRODUCTION else None,
+)
+DEBUG = variable(
+    "DJANGO_DEBUG", "Django's debug pages. Never on in production.", env.bool, default=False, development=True
+)
+ALLOWED_HOSTS = variable(
+    "DJANGO_ALLOWED_HOSTS",
+    "Comma-separated host names the site answers to.",
+    env.list,
+    development=["localhost", "127.0.0.1", "[::1]"],
+    validate=rules.Length(min=1, error="must name at least one host."),
+)
+CSRF_TRUSTED_ORIGINS = variable(
+    "DJANGO_CSRF_TRUSTED_ORIGINS",
+    "Comma-separated origins (`https://host`) allowed to post forms from another origin.",
+    env.list,
+    default=[],
+    subcast=str,
+    validate=lambda origins: [url_with_scheme("http", "https")(origin) for origin in origins],
+)
+ADMIN_URL = variable("DJANGO_ADMIN_URL", "Path of the admin site.", default="admin/", validate=admin_path)
+LOG_LEVEL = variable(
+    "DJANGO_LOG_LEVEL",
+    "Lowest level of log records written to stdout.",
+    default="INFO",
+    validate=rules.OneOf(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]),
+)
+DATABASE_URL = variable(
+    "DATABASE_URL",
+    "PostgreSQL: `postgres://user:password@host:5432/name`.",
+    development="sqlite:///db.sqlite3",
+    validate=supported_database_url,
+)
+REDIS_URL = variable(
+    "REDIS_URL",
+    "Redis for sessions and cache: `redis://host:6379/0`, or `rediss://` for TLS. "
+    "Unset in development: cache in process memory, sessions in the database.",
+    development=None,
+    validate=url_with_scheme("redis", "rediss"),
+)
+REDIS_TIMEOUT = variable(
+    "REDIS_TIMEOUT",
+    "Seconds to wait for Redis to connect or answer before the request fails.",
+    env.float,
+    default=1.0,
+    validate=rules.Range(min=0.05, max=30),
+)
+REDIS_KEY_PREFIX = variable(
+    "REDIS_KEY_PREFIX",
+    "Prefix of every key written to Redis.",
+    default="{{ cookiecutter.project_slug }}",
+)
+AWS_STORAGE_BUCKET_NAME = variable(
+    "AWS_STORAGE_BUCKET_NAME",
+    "Bucket for uploaded media. Unset in development: media go to the local `media/` folder.",
+    development=None,
+)
+AWS_S3_ENDPOINT_URL = variable(
+    "AWS_S3_ENDPOINT_URL",
+    "URL of an S3-compatible store (MinIO, Ceph, R2, ...); unset for AWS S3.",
+    default=None,
+    validate=url_with_scheme("http", "https"),
+)
+AWS_S3_REGION_NAME = variable("AWS_S3_REGION_NAME", "Region of the bucket.", default=None)
+AWS_ACCESS_KEY_ID = variable(
+    "AWS_ACCESS_KEY_ID", "Access key for the bucket; unset to use the platform's role.", default=None
+)
+AWS_SECRET_ACCESS_KEY = variable(
+    "AWS_SECRET_ACCESS_KEY", "Secret key that goes with `AWS_ACCESS_KEY_ID`.", default=None
+)
+PORT = variable("PORT", "Port gunicorn listens on.", env.int, default=8000, validate=rules.Range(1, 65535))
+WEB_CONCURRENCY = variable(
+    "WEB_CONCURRENCY", "Gunicorn worker processes.", env.int, default=2, validate=rules.Range(min=1)
+)
+
+
+def stop_on_configuration_errors():
+    problems = {}
+    try:
+        env.seal()
+    except EnvValidationError as error:
+        problems.update(error.error_messages)
+    if bool(AWS_ACCESS_KEY_ID) != bool(AWS_SECRET_ACCESS_KEY):
+        problems["AWS_SECRET_ACCESS_KEY"] = ["set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither."]
+    if not problems:
+        return
+    lines = [f"Configuration error (DJANGO_ENV={DJANGO_ENV or 'invalid'}): fix these environment variables."]
+    for name in sorted(problems):
+        messages = problems[name]
+        text = " ".join(str(message) for message in messages) if isinstance(messages, list) else str(messages)
+        text = text.replace("Environment variable not set.", "not set; required in production.")
+        lines.append(f"  {name}: {text}")
+    sys.exit("\n".join(lines))
+
+
+stop_on_configuration_errors()
+
+if DEVELOPMENT and os.environ.get("RUN_MAIN") != "true":  # once, not again in runserver's reloader
+    embedded = [
+        "database in a local SQLite file" * DATABASE_URL.startswith("sqlite"),
+        "sessions in the database and cache in process memory" * (REDIS_URL is None),
+        "media on the local disk" * (AWS_STORAGE_BUCKET_NAME is None),
+    ]
+    print(
+        "WARNING: DJANGO_ENV=development is NOT production-safe"
+        + (": " + "; ".join(filter(None, embedded)) + ". Processes are NOT stateless." if any(embedded) else ".")
+        + " Never run it this way in production.",
+        file=sys.stderr,
+    )
+
+# --- Django ----------------------------------------------------------------------------------
+# https://docs.djangoproject.com/en/5.2/ref/settings/
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+{%- if cookiecutter.include_example_app == "yes" %}
+    "documents",
+{%- endif %}
+]
+
+MIDDLEWARE = [
+    "config.logs.RequestIdMiddleware",
+    "config.health.HealthCheckMiddleware",  # before host validation and the HTTPS redirect
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "{{ cookiecutter.time_zone }}"
+USE_TZ = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+
+# --- Database: PostgreSQL from DATABASE_URL --------------------------------------------------
+# https://github.com/jazzband/dj-database-url
+# Persistent connections, checked before reuse so that a restarted server costs no request.
+
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 3
+
+# --- Redis: sessions and cache ---------------------------------------------------------------
+# https://github.com/jazzband/django-redis
+# Sessions use their own alias and key prefix, and errors are never ignored on it: the cache
+# session engine retries a failing Redis thousands of times when errors are swallowed.
+
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+if REDIS_URL:
+    redis_options = {"SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT, "SOCKET_TIMEOUT": REDIS_TIMEOUT}
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"{REDIS_KEY_PREFIX}:cache",
+            "OPTIONS": redis_options,
+        },
+        "sessions": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"{REDIS_KEY_PREFIX}:session",
+            "TIMEOUT": SESSION_COOKIE_AGE,
+            "OPTIONS": redis_options,
+        },
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    SESSION_CACHE_ALIAS = "sessions"
+else:  # development only: sessions in SQLite survive runserver's reloads
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# --- Storage: media in S3 (or any S3-compatible store), static files by whitenoise -----------
+# https://django-storages.readthedocs.io/en/latest/backends/amazon-S3.html
+# https://whitenoise.readthedocs.io/en/stable/django.html
+# Static files are compiled at build time (collectstatic) and served, hashed and compressed,
+# from the image; media never touch the process's disk.
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {"staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": AWS_S3_ENDPOINT_URL,
+            "region_name": AWS_S3_REGION_NAME,
+            "access_key": AWS_ACCESS_KEY_ID,
+            "secret_key": AWS_SECRET_ACCESS_KEY,
+            "default_acl": None,  # objects stay private, as the bucket is
+            "querystring_auth": True,  # URLs are signed and expire
+            "querystring_expire": 3600,
+            "file_overwrite": False,  # a new upload with a taken name gets a new name
+            "client_config": BotoConfig(
+                signature_version="s3v4",
+                s3={"addressing_style": "path" if AWS_S3_ENDPOINT_URL else "auto"},
+                connect_timeout=2,
+                read_timeout=10,
+                retries={"max_attempts": 2, "mode": "standard"},
+            ),
+        },
+    }
+else:  # development only
+    STORAGES["default"] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    MEDIA_ROOT = BASE_DIR / "media"
+    MEDIA_URL = "media/"
+
+# --- Security --------------------------------------------------------------------------------
+# https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
+# TLS ends at the load balancer, which says so in X-Forwarded-Proto.
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = PRODUCTION
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if PRODUCTION else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+SECURE_HSTS_PRELOAD = PRODUCTION
+X_FRAME_OPTIONS = "DENY"
+
+# --- Logging: one line per record on stdout; JSON in production ------------------------------
+# https://docs.djangoproject.com/en/5.2/topics/logging/
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "config.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "config.logs.JsonFormatter"},
+        "readable": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "filters": ["request_id"],
+            "formatter": "json" if PRODUCTION else "readable",
+        },
+    },
+    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    "loggers": {"django": {"handlers": [], "level": LOG_LEVEL, "propagate": True}},
+}

@@ -1,0 +1,16 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import TemplateView
+
+urlpatterns = [
+    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("accounts/", include("django.contrib.auth.urls")),
+{%- if cookiecutter.include_example_app == "yes" %}
+    path("documents/", include("documents.urls")),
+{%- endif %}
+    path(settings.ADMIN_URL, admin.site.urls),
+]
+if settings.MEDIA_URL:  # development only: media on the local disk, served when DEBUG is on
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

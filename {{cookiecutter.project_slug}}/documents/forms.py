@@ -1,0 +1,9 @@
+from django import forms
+
+from .models import Document
+
+
+class UploadForm(forms.ModelForm):
+    class Meta:
+        model = Document
+        fields = ["file"]

@@ -1,0 +1,44 @@
+"""Gunicorn settings. https://docs.gunicorn.org/en/stable/settings.html
+
+Run as ``gunicorn`` from this directory (see the Procfile). The environment is validated once, here,
+before any worker starts: a bad variable stops the server with one message.
+"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from config import settings
+
+bind = [f"0.0.0.0:{settings.PORT}"]
+workers = settings.WEB_CONCURRENCY
+
+# A worker silent for `timeout` seconds is killed and replaced. On SIGTERM, requests in flight get
+# `graceful_timeout` seconds to finish: less than the 30 s most platforms wait before SIGKILL.
+timeout = 30
+graceful_timeout = 25
+keepalive = 5  # longer than none, shorter than a load balancer's idle timeout (60 s on most)
+
+# Recycle workers now and then, so that a slow leak never takes a process down.
+max_requests = 1000
+max_requests_jitter = 100
+
+# Heartbeat files on a memory filesystem: /tmp may be a disk, or read-only, in a container.
+worker_tmp_dir = "/dev/shm" if Path("/dev/shm").is_dir() else None  # noqa: S108 - private to the worker
+
+accesslog = "-"
+errorlog = "-"
+access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms request_id=%({x-request-id}o)s'
+if settings.PRODUCTION:
+    logconfig_dict = {
+        "formatters": {"json": {"()": "config.logs.JsonFormatter"}},
+        "handlers": {  # the names of gunicorn's default handlers, so that its defaults use them too
+            "console": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"},
+            "error_console": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"},
+        },
+        "loggers": {
+            "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
+            "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        },
+    }

@@ -1,0 +1,58 @@
+"""The example app: log in, upload a file to the bucket, download it again; the session counts."""
+
+import secrets
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from documents.models import Document
+
+
+@pytest.fixture
+def user(db):
+    return get_user_model().objects.create_user("alice", password="a-long-test-password")
+
+
+@pytest.fixture
+def logged_in(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_documents_need_a_login(client, db):
+    response = client.get(reverse("documents:index"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_an_upload_lands_in_the_bucket_and_downloads_byte_for_byte(logged_in, user, bucket):
+    content = secrets.token_bytes(4096)
+    upload = SimpleUploadedFile("report.bin", content, content_type="application/octet-stream")
+    response = logged_in.post(reverse("documents:index"), {"file": upload})
+    assert response.status_code == 302
+    document = Document.objects.get(owner=user)
+    assert bucket.Object(document.file.name).get()["Body"].read() == content
+    download = logged_in.get(reverse("documents:download", args=[document.pk]))
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == content
+    assert 'filename="report.bin"' in download["Content-Disposition"]
+
+
+def test_the_session_counts_uploads_in_redis(logged_in, user):
+    for number in range(2):
+        logged_in.post(reverse("documents:index"), {"file": SimpleUploadedFile(f"{number}.txt", b"x")})
+    session_key = logged_in.cookies[settings.SESSION_COOKIE_NAME].value
+    from django.contrib.sessions.backends.cache import SessionStore
+
+    assert SessionStore(session_key)["uploads"] == 2
+    assert b"You uploaded 2 files in this session." in logged_in.get(reverse("documents:index")).content
+
+
+def test_nobody_downloads_another_users_document(logged_in, user):
+    other = get_user_model().objects.create_user("bob", password="another-long-password")
+    upload = SimpleUploadedFile("secret.txt", b"bob's")
+    document = Document.objects.create(owner=other, name="secret.txt", file=upload)
+    assert logged_in.get(reverse("documents:download", args=[document.pk])).status_code == 404
