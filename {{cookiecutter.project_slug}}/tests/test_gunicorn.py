@@ -65,7 +65,9 @@ def test_probes_answer_plain_http_with_any_host(web):
 
 def test_requests_are_logged_as_json_lines_with_their_request_id(web):
     process, base, log = web
-    status, headers, _ = get(f"{base}/", {"Host": "localhost", "X-Forwarded-Proto": "https", "X-Request-ID": "trace-7"})
+    status, headers, _ = get(
+        f"{base}/", {"Host": "localhost", "X-Forwarded-Proto": "https", "X-Request-ID": "trace-7"}
+    )
     assert status == 200
     assert headers["X-Request-ID"] == "trace-7"
     process.send_signal(signal.SIGTERM)
