@@ -3,6 +3,7 @@ environment, has its migrations, and passes Django's deployment checks."""
 
 import os
 import secrets
+import subprocess
 
 from tests.conftest import own_database, run, tool_env
 
@@ -43,3 +44,14 @@ def test_it_passes_the_deployment_checks_in_production(project):
     }
     command = [".venv/bin/python", "manage.py", "check", "--deploy", "--fail-level", "WARNING"]
     assert "no issues (0 silenced)" in run(command, project.path, env=env).stdout
+
+
+def test_its_tests_fail_with_a_clear_message_when_a_service_cannot_be_started(project):
+    # No REDIS_URL, and no redis-server on the PATH: the run stops, saying what to install.
+    env = tool_env(PATH="/nonexistent", REDIS_URL=None, DATABASE_URL=own_database("unused"))
+    command = [".venv/bin/python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_logging.py"]
+    result = subprocess.run(command, cwd=project.path, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "redis-server is not installed" in result.stdout + result.stderr
+    assert "apt-get install redis-server" in result.stdout + result.stderr
+    assert " passed" not in result.stdout

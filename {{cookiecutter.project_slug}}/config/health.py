@@ -6,6 +6,7 @@ is alive. Readiness checks every backing service, each bounded in time, and name
 """
 
 from concurrent.futures import ThreadPoolExecutor, wait
+from functools import partial
 
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
@@ -40,14 +41,16 @@ def migrations():
         raise RuntimeError(f"{len(unapplied)} migrations not applied")
 
 
+def redis_aliases():
+    return [alias for alias, cache in settings.CACHES.items() if cache["BACKEND"].startswith("django_redis.")]
+
+
 def redis():
-    for alias, cache in settings.CACHES.items():
-        if cache["BACKEND"].startswith("django_redis."):
-            get_redis_connection(alias).ping()
+    for alias in redis_aliases():
+        get_redis_connection(alias).ping()
 
 
-def bucket():
-    client = default_storage.connection.meta.client
+def bucket(client):
     client.head_bucket(Bucket=default_storage.bucket_name)
 
 
@@ -58,10 +61,11 @@ def static_manifest():
 
 def readiness_checks():
     checks = {"database": database, "migrations": migrations, "static": static_manifest}
-    if any(cache["BACKEND"].startswith("django_redis.") for cache in settings.CACHES.values()):
+    if redis_aliases():
         checks["redis"] = redis
-    if hasattr(default_storage, "bucket_name"):
-        checks["storage"] = bucket
+    if settings.STORAGES["default"]["BACKEND"] == "storages.backends.s3.S3Storage":
+        # The client is made here, outside the time limit (the first one takes a while); it is thread-safe.
+        checks["storage"] = partial(bucket, default_storage.connection.meta.client)
     return checks
 
 

@@ -31,8 +31,7 @@ env = Env(eager=False)  # collect every problem; report them together when seale
 MODES = ("production", "development", "build")
 DJANGO_ENV = env.str("DJANGO_ENV", "production", validate=rules.OneOf(MODES))
 DEVELOPMENT = DJANGO_ENV == "development"
-BUILDING = DJANGO_ENV == "build"
-PRODUCTION = not (DEVELOPMENT or BUILDING)
+PRODUCTION = DJANGO_ENV not in ("development", "build")  # an invalid mode gets production's rules
 
 REQUIRED = "required"  # the production "default" of a variable that must be set
 
@@ -76,7 +75,7 @@ def url_with_scheme(*schemes):
     def validate(value):
         try:
             parts = urlsplit(value)
-            valid = parts.scheme in schemes and bool(parts.hostname) and (parts.port or 1) > 0
+            valid = parts.scheme in schemes and bool(parts.hostname) and parts.port != 0
         except ValueError:  # a malformed host or a port that is not a number
             valid = False
         if not valid:
@@ -201,15 +200,16 @@ def stop_on_configuration_errors():
 stop_on_configuration_errors()
 
 if DEVELOPMENT and os.environ.get("RUN_MAIN") != "true":  # once, not again in runserver's reloader
-    embedded = [
-        "database in a local SQLite file" * DATABASE_URL.startswith("sqlite"),
-        "sessions in the database and cache in process memory" * (REDIS_URL is None),
-        "media on the local disk" * (AWS_STORAGE_BUCKET_NAME is None),
-    ]
+    embedded = []
+    if DATABASE_URL.startswith("sqlite"):
+        embedded.append("database in a local SQLite file")
+    if not REDIS_URL:
+        embedded.append("sessions in the database, cache in process memory")
+    if not AWS_STORAGE_BUCKET_NAME:
+        embedded.append("media on the local disk")
+    state = f" ({'; '.join(embedded)}): processes are NOT stateless" if embedded else ""
     print(
-        "WARNING: DJANGO_ENV=development is NOT production-safe"
-        + (": " + "; ".join(filter(None, embedded)) + ". Processes are NOT stateless." if any(embedded) else ".")
-        + " Never run it this way in production.",
+        f"WARNING: DJANGO_ENV=development is NOT production-safe{state}. Never run it this way in production.",
         file=sys.stderr,
     )
 
@@ -272,7 +272,7 @@ LOGOUT_REDIRECT_URL = "/"
 
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 3
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 3  # fail fast, not at the worker timeout
 
 # --- Redis: sessions and cache ---------------------------------------------------------------
 # https://github.com/jazzband/django-redis
