@@ -4,6 +4,7 @@ Both answer plain HTTP with any Host header, as probes from an orchestrator do.
 """
 
 import json
+import socket
 
 import pytest
 from django.core.management import call_command
@@ -14,14 +15,16 @@ from tests.services import free_port
 
 PROBE = {"Host": "10.0.0.7:8000"}  # what a kubelet sends: no allowed host, no TLS
 READINESS_IN_A_FRESH_PROCESS = """
-import django, json, sys
+import django, json, sys, time
 django.setup()
 from django.conf import settings
 from django.test import Client
 if sys.argv[1:]:
     settings.STATIC_ROOT = sys.argv[1]
+started = time.monotonic()
 response = Client().get("/readyz", headers={"Host": "probe"})
-print(json.dumps({"status": response.status_code, "body": response.json()}))
+elapsed = time.monotonic() - started
+print(json.dumps({"status": response.status_code, "body": response.json(), "seconds": elapsed}))
 """
 
 
@@ -75,3 +78,14 @@ def test_readiness_names_a_missing_static_manifest(production_env, tmp_path):
     result = readiness(production_env, str(tmp_path))
     assert result["status"] == 503
     assert result["body"]["failed"] == ["static"]
+
+
+def test_a_hung_service_costs_readiness_about_a_second(production_env):
+    with socket.socket() as silent:  # accepts connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        hung = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
+        result = readiness({**production_env, "REDIS_URL": hung, "REDIS_TIMEOUT": "10"})
+    assert result["status"] == 503
+    assert result["body"]["checks"]["redis"] == "timed out after 1.0 s"
+    assert result["seconds"] < 2

@@ -71,3 +71,11 @@ def test_the_cache_is_redis_and_shared_through_the_server():
     assert cache.get(name) == value
     cache.delete(name)
     assert not redis.exists(key)
+
+
+def test_redis_replies_are_parsed_by_hiredis():
+    connection = get_redis_connection("default").connection_pool.get_connection()
+    try:
+        assert type(connection._parser).__name__ == "_HiredisParser"
+    finally:
+        get_redis_connection("default").connection_pool.release(connection)
