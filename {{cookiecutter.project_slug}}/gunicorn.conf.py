@@ -1,7 +1,7 @@
 """Gunicorn settings. https://docs.gunicorn.org/en/stable/settings.html
 
-Run as ``gunicorn config.wsgi`` from this directory (the Procfile's web process). The environment is validated once, here,
-before any worker starts: a bad variable stops the server with one message.
+Run as ``gunicorn config.wsgi`` from this directory (the Procfile's web process). The environment is
+validated once, here, before any worker starts: a bad variable stops the server with one message.
 """
 
 import sys
