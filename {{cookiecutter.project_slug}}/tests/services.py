@@ -57,6 +57,8 @@ class Services:
         self.slug = slug
         self.workdir = Path(tempfile.mkdtemp(prefix=f"{slug}-services-"))
         self.processes = []
+        self.redis_key_prefix = f"test-{slug}-{secrets.token_hex(4)}"  # never collides, never flushed
+        self.shared_redis_url = None  # a server given by REDIS_URL, whose other keys must stay
 
     def start(self, name, command, port, **options):
         log = self.workdir / f"{name}.log"
@@ -78,18 +80,18 @@ class Services:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     def forget_redis_keys(self):
-        """Delete this run's keys (never flush: the server may be shared)."""
-        prefix, url = os.environ.get("REDIS_KEY_PREFIX"), os.environ.get("REDIS_URL")
-        if not (prefix and url and prefix.startswith("test-")):
+        """Delete this run's keys from a shared server; a throwaway one just stops."""
+        if not self.shared_redis_url:
             return
         import redis
 
+        pattern = f"{self.redis_key_prefix}:*"
         try:
-            with redis.Redis.from_url(url, socket_timeout=5) as server:
-                for key in server.scan_iter(f"{prefix}:*", count=1000):
+            with redis.Redis.from_url(self.shared_redis_url, socket_timeout=5) as server:
+                for key in server.scan_iter(pattern, count=1000):
                     server.delete(key)
         except redis.RedisError as error:
-            print(f"Could not delete the test keys {prefix}:* from Redis: {error}", file=sys.stderr)
+            print(f"Could not delete the test keys {pattern} from Redis: {error}", file=sys.stderr)
 
     def postgres(self):
         hint = "install PostgreSQL (apt-get install postgresql) or set DATABASE_URL."
@@ -97,7 +99,7 @@ class Services:
         data, port = self.workdir / "postgres", free_port()
         run_as = {}
         if os.geteuid() == 0:  # PostgreSQL refuses to run as root
-            user = pwd.getpwnam("postgres" if _user_exists("postgres") else "nobody")
+            user = _user("postgres") or _user("nobody")
             self.workdir.chmod(0o755)
             data.mkdir()
             os.chown(data, user.pw_uid, user.pw_gid)
@@ -126,13 +128,14 @@ class Services:
     def environment(self):
         """Variables for a production-mode project that uses these services."""
         given = os.environ
+        self.shared_redis_url = given.get("REDIS_URL")
         variables = {
             "DJANGO_ENV": "production",
             "DJANGO_SECRET_KEY": given.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(50),
             "DJANGO_ALLOWED_HOSTS": "testserver,localhost,127.0.0.1",
             "DATABASE_URL": given.get("DATABASE_URL") or self.postgres(),
             "REDIS_URL": given.get("REDIS_URL") or self.redis(),
-            "REDIS_KEY_PREFIX": f"test-{self.slug}-{secrets.token_hex(4)}",  # never collides, never flushed
+            "REDIS_KEY_PREFIX": self.redis_key_prefix,
         }
         if given.get("AWS_S3_ENDPOINT_URL"):
             variables["AWS_S3_ENDPOINT_URL"] = given["AWS_S3_ENDPOINT_URL"]
@@ -163,9 +166,8 @@ class Services:
         return name
 
 
-def _user_exists(name):
+def _user(name):
     try:
-        pwd.getpwnam(name)
+        return pwd.getpwnam(name)
     except KeyError:
-        return False
-    return True
+        return None
