@@ -4,6 +4,7 @@ Run as ``gunicorn config.wsgi`` from this directory (the Procfile's web process)
 validated once, here, before any worker starts: a bad variable stops the server with one message.
 """
 
+import signal
 import sys
 from pathlib import Path
 
@@ -19,6 +20,7 @@ workers = settings.WEB_CONCURRENCY
 timeout = 30
 graceful_timeout = 25
 keepalive = 5  # longer than none, shorter than a load balancer's idle timeout (60 s on most)
+
 
 # Recycle workers now and then, so that a slow leak never takes a process down.
 max_requests = 1000
@@ -42,3 +44,16 @@ if settings.PRODUCTION:
             "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
         },
     }
+
+
+def post_worker_init(worker):
+    """On SIGTERM a worker stops listening at once, then finishes its request. Without this, a busy
+    worker keeps the listening socket open: new connections queue on a process that is leaving and
+    are reset when it exits, instead of being refused and sent to another process."""
+
+    def stop_listening_then_exit(signum, frame):
+        for listener in worker.sockets:
+            listener.close()
+        worker.handle_exit(signum, frame)
+
+    signal.signal(signal.SIGTERM, stop_listening_then_exit)

@@ -51,16 +51,22 @@ def client():
     return Client(headers={"X-Forwarded-Proto": "https"})
 
 
-@pytest.fixture
-def production_env(transactional_db):
-    """The environment of a production process that uses the test database (whose data other
-    processes see: committed, not inside a test's transaction)."""
+@pytest.fixture(scope="session")
+def process_env(django_db_setup):
+    """The environment of a production process that uses the test database."""
     from django.conf import settings
 
     test_database = f"/{settings.DATABASES['default']['NAME']}"
     url = urlsplit(os.environ["DATABASE_URL"])._replace(path=test_database).geturl()
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"  # gunicorn of this venv
     return {**os.environ, "DATABASE_URL": url, "PATH": path}
+
+
+@pytest.fixture
+def production_env(process_env, transactional_db):
+    """``process_env`` for a test whose data other processes must see: committed, not inside a
+    test's transaction."""
+    return dict(process_env)
 
 
 @pytest.fixture(scope="session", autouse=True)

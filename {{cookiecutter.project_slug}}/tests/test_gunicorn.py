@@ -2,78 +2,34 @@
 probes over plain HTTP, and a clean exit on SIGTERM."""
 
 import json
-import shlex
-import signal
 import subprocess
-import time
-import urllib.error
-import urllib.request
 
 import pytest
 
 from tests.conftest import PROJECT_DIR
-from tests.services import free_port
-
-
-def procfile_command(process_type):
-    for line in (PROJECT_DIR / "Procfile").read_text().splitlines():
-        name, _, command = line.partition(":")
-        if name.strip() == process_type:
-            return shlex.split(command)
-    raise AssertionError(f"no {process_type} process in the Procfile")
-
-
-def get(url, headers):
-    request = urllib.request.Request(url, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
+from tests.processes import WebProcess, procfile_command
 
 
 @pytest.fixture
 def web(production_env, static_build, tmp_path):
-    port = free_port()
-    log = tmp_path / "web.log"
-    env = {**production_env, "PORT": str(port), "WEB_CONCURRENCY": "2", "PYTHONUNBUFFERED": "1"}
-    with log.open("w") as output:
-        process = subprocess.Popen(procfile_command("web"), cwd=PROJECT_DIR, env=env, stdout=output, stderr=output)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if get(f"{base}/healthz", {})[0] == 200:
-                break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail(f"gunicorn did not answer:\n{log.read_text()}")
-    yield process, base, log
-    if process.poll() is None:
-        process.kill()
-        process.wait()
+    web = WebProcess(production_env, tmp_path).start(ready="/healthz")
+    yield web
+    web.stop()
 
 
 def test_probes_answer_plain_http_with_any_host(web):
-    _, base, _ = web
     for path in ("/healthz", "/readyz"):
-        status, _, body = get(f"{base}{path}", {"Host": "10.1.2.3"})
-        assert status == 200, body
+        response = web.get(path, {"Host": "10.1.2.3"})
+        assert response.status == 200, response.body
 
 
 def test_requests_are_logged_as_json_lines_with_their_request_id(web):
-    process, base, log = web
-    status, headers, _ = get(
-        f"{base}/", {"Host": "localhost", "X-Forwarded-Proto": "https", "X-Request-ID": "trace-7"}
-    )
-    assert status == 200
-    assert headers["X-Request-ID"] == "trace-7"
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=30)
-    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
-    assert lines, log.read_text()
+    response = web.get("/", {"Host": "localhost", "X-Forwarded-Proto": "https", "X-Request-ID": "trace-7"})
+    assert response.status == 200
+    assert response.headers["X-Request-ID"] == "trace-7"
+    web.stop()
+    lines = [json.loads(line) for line in web.log.read_text().splitlines() if line.startswith("{")]
+    assert lines, web.log.read_text()
     access = [line for line in lines if line["logger"] == "gunicorn.access" and line["request_id"] == "trace-7"]
     assert len(access) == 1, lines
     assert access[0]["status"] == "200"
@@ -81,9 +37,8 @@ def test_requests_are_logged_as_json_lines_with_their_request_id(web):
 
 
 def test_sigterm_stops_the_server_cleanly(web):
-    process, _, _ = web
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=30) == 0
+    web.terminate()
+    assert web.process.wait(timeout=30) == 0
 
 
 def test_the_release_phase_migrates_an_empty_database(production_env):
