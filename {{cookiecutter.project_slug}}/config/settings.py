@@ -224,6 +224,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "config",  # the statelessness checks (config/checks.py)
 {%- if cookiecutter.include_example_app == "yes" %}
     "documents",
 {%- endif %}
