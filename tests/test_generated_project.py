@@ -4,6 +4,7 @@ environment, has its migrations, and passes Django's deployment checks."""
 import os
 import secrets
 import subprocess
+from xml.etree import ElementTree
 
 from tests.conftest import own_database, run, tool_env
 
@@ -12,10 +13,17 @@ def project_env(project, **overrides):
     return tool_env(DATABASE_URL=own_database(project.variant.replace("-", "_")), **overrides)
 
 
-def test_its_own_tests_pass_on_real_services(project):
-    result = run(["make", "test", "PYTEST_ARGS=-q -p no:cacheprovider"], project.path, env=project_env(project))
+def test_its_own_tests_pass_on_real_services(project, tmp_path):
+    report = tmp_path / "report.xml"
+    arguments = f"PYTEST_ARGS=-q -p no:cacheprovider --junitxml={report}"
+    result = run(["make", "test", arguments], project.path, env=project_env(project))
     summary = result.stdout.strip().splitlines()[-1]
     assert " passed" in summary and "failed" not in summary and "skipped" not in summary, summary
+    cases = ElementTree.parse(report).getroot().iter("testcase")
+    cross_process = [case for case in cases if case.get("classname") == "tests.test_stateless"]
+    assert len(cross_process) >= 12, "the cross-process suite did not run"
+    outcomes = {child.tag for case in cross_process for child in case}
+    assert not outcomes & {"failure", "error", "skipped"}, "a cross-process test did not pass"
 
 
 def test_its_own_linters_pass(project):
