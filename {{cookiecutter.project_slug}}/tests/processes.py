@@ -8,6 +8,7 @@ sent) goes to the next process; a request that was sent and got no answer is a f
 import http.client
 import json
 import os
+import secrets
 import shlex
 import signal
 import subprocess
@@ -206,9 +207,139 @@ class Visitor:
         headers = {"Content-Type": "application/x-www-form-urlencoded", "Origin": "https://localhost"}
         return self.request("POST", path, body, headers, to=to)
 
+    def post_file(self, path, field, filename, content, to=None):
+        boundary, token = secrets.token_hex(16), self.cookies["csrftoken"]
+        body = b"".join(
+            [
+                f"--{boundary}\r\n".encode(),
+                f'Content-Disposition: form-data; name="csrfmiddlewaretoken"\r\n\r\n{token}\r\n'.encode(),
+                f"--{boundary}\r\n".encode(),
+                f'Content-Disposition: form-data; name="{field}"; filename="{filename}"\r\n\r\n'.encode(),
+                content,
+                f"\r\n--{boundary}--\r\n".encode(),
+            ]
+        )
+        headers = {"Content-Type": f"multipart/form-data; boundary={boundary}", "Origin": "https://localhost"}
+        return self.request("POST", path, body, headers, to=to)
+
     def log_in(self, username, password, to=None):
         page = self.get("/accounts/login/", to=to)
         assert page.status == 200, page.body
         response = self.post_form("/accounts/login/", {"username": username, "password": password}, to=to)
         assert response.status == 302, response.body
         return response
+
+
+def serve(env, logs, settings_module, *names):
+    """Web processes of the given names, started side by side, behind one balancer (a generator, for
+    fixtures: it stops them afterwards)."""
+    env = {**env, "DJANGO_SETTINGS_MODULE": settings_module}
+    processes = [WebProcess(env, logs, name).launch() for name in names]
+    try:
+        for process in processes:
+            process.wait_until_ready()
+        yield Balancer(*processes)
+    finally:
+        for process in processes:
+            process.stop()
+
+
+def restarted(balancer):
+    """The balancer with all of its processes up, whatever an earlier test did to them."""
+    for process in balancer.processes:
+        if not process.running:
+            process.start()
+        balancer.restored(process)
+    balancer.failures.clear()
+    return balancer
+
+
+@dataclass
+class Visit:
+    started: float
+    finished: float
+    response: Response | None  # None: sent, and no answer came back
+
+    @property
+    def ok(self):
+        return self.response is not None and self.response.status == 200
+
+
+class Load:
+    """Visitors requesting ``path`` in a loop, each in a thread of its own: ``visits`` times each
+    with ``run()``, or until the ``with`` block ends."""
+
+    def __init__(self, balancer, visitors, path="/probe/count", visits=None):
+        self.path, self.limit = path, visits
+        self.visitors = [Visitor(balancer) for _ in range(visitors)]
+        self.visits = {visitor: [] for visitor in self.visitors}
+        self.stopping = threading.Event()
+        self.threads = [threading.Thread(target=self.visit, args=(visitor,)) for visitor in self.visitors]
+
+    def visit(self, visitor):
+        while not self.stopping.is_set() and (self.limit is None or len(self.visits[visitor]) < self.limit):
+            started = time.monotonic()
+            try:
+                response = visitor.get(self.path)
+            except Failed:
+                response = None
+            self.visits[visitor].append(Visit(started, time.monotonic(), response))
+
+    def __enter__(self):
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stopping.set()
+        for thread in self.threads:
+            thread.join()
+
+    def run(self):
+        with self:
+            for thread in self.threads:
+                thread.join()
+        return self
+
+    def all(self):
+        return [visit for visits in self.visits.values() for visit in list(visits)]
+
+    def failures(self):
+        return [visit for visit in self.all() if not visit.ok]
+
+    def pids(self, process):
+        return {visit.response.json()["pid"] for visit in self.all() if visit.ok and visit.response.process is process}
+
+    def wait_until_each_has(self, more, served_by=None, exclude_pids=(), timeout=30):
+        """Wait until every visitor has ``more`` answers than now (from ``served_by`` alone, if given)."""
+
+        def counted(visitor):
+            return sum(
+                1
+                for visit in list(self.visits[visitor])
+                if visit.ok
+                and (served_by is None or visit.response.process is served_by)
+                and visit.response.json()["pid"] not in exclude_pids
+            )
+
+        targets = {visitor: counted(visitor) + more for visitor in self.visitors}
+        deadline = time.monotonic() + timeout
+        while any(counted(visitor) < target for visitor, target in targets.items()):
+            assert time.monotonic() < deadline, f"no progress in {timeout} s"
+            time.sleep(0.05)
+
+
+def count_problems(visits):
+    """Where a visitor's session counter did not rise by exactly one per answered request. After a
+    request without an answer it may rise by two: that request may have been saved before its answer
+    was lost. Returns the last count and the problems."""
+    previous, after_failure, problems = 0, False, []
+    for visit in visits:
+        if not visit.ok:
+            after_failure = True
+            continue
+        count = visit.response.json()["count"]
+        if count not in ((previous + 1, previous + 2) if after_failure else (previous + 1,)):
+            problems.append(f"count went from {previous} to {count}")
+        previous, after_failure = count, False
+    return previous, problems

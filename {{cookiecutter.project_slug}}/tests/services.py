@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -50,33 +51,167 @@ def find_program(name, install_hint):
     return found
 
 
+class Server:
+    """A throwaway server on a free loopback port, which a test may stop, start again, pause and resume."""
+
+    name = "server"
+
+    def __init__(self, workdir):
+        self.workdir = workdir
+        self.port = free_port()
+        self.log = workdir / f"{self.name}-{self.port}.log"
+        self.process = None
+        self.run_as = {}
+
+    def command(self):
+        raise NotImplementedError
+
+    def start(self):
+        with self.log.open("a") as output:
+            self.process = subprocess.Popen(self.command(), stdout=output, stderr=subprocess.STDOUT, **self.run_as)
+        wait_for_port(self.port, self.process, self.name, self.log)
+        return self
+
+    def stop(self):
+        """A clean shutdown: PostgreSQL's fast mode; Redis saves what it persists."""
+        if self.process and self.process.poll() is None:
+            self.resume()
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def pause(self):
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self):
+        self.process.send_signal(signal.SIGCONT)
+
+
+class Postgres(Server):
+    name = "postgres"
+
+    def __init__(self, workdir):
+        super().__init__(workdir)
+        hint = "install PostgreSQL (apt-get install postgresql) or set DATABASE_URL."
+        initdb, self.postgres = find_program("initdb", hint), find_program("postgres", hint)
+        self.data = workdir / f"postgres-{self.port}"
+        if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+            user = _user("postgres") or _user("nobody")
+            workdir.chmod(0o755)
+            self.data.mkdir()
+            os.chown(self.data, user.pw_uid, user.pw_gid)
+            self.run_as = {"user": user.pw_uid, "group": user.pw_gid}
+        subprocess.run(
+            [initdb, "-D", str(self.data), "-U", "postgres", "--auth=trust", "--no-sync"],
+            check=True,
+            capture_output=True,
+            **self.run_as,
+        )
+
+    def command(self):
+        data = str(self.data)
+        return [self.postgres, "-D", data, "-p", str(self.port), "-h", "127.0.0.1", "-k", data, "-F"]
+
+    def url(self, database):
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+
+class Redis(Server):
+    name = "redis"
+
+    def __init__(self, workdir, persistent=False):
+        super().__init__(workdir)
+        self.server = find_program("redis-server", "install Redis (apt-get install redis-server) or set REDIS_URL.")
+        self.persistence = ["--appendonly", "yes", "--appendfsync", "always"] if persistent else ["--appendonly", "no"]
+
+    def command(self):
+        directory = self.workdir / f"redis-{self.port}"
+        directory.mkdir(exist_ok=True)
+        options = ["--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--dir", str(directory)]
+        return [self.server, *options, *self.persistence]
+
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}/0"
+
+
+class S3(Server):
+    name = "s3"
+
+    def command(self):
+        return [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)]
+
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+
+class Proxy:
+    """A TCP proxy in front of a server: ``cut()`` makes the server look gone (connections refused,
+    open ones closed), ``restore()`` brings it back on the same port."""
+
+    def __init__(self, target_host, target_port):
+        self.target = (target_host, target_port)
+        self.port = free_port()
+        self.listener = None
+        self.connections = []
+        self.restore()
+
+    def restore(self):
+        if self.listener and self.listener.fileno() != -1:
+            return  # not cut
+        self.listener = socket.create_server(("127.0.0.1", self.port))
+        threading.Thread(target=self.accept, args=(self.listener,), daemon=True).start()
+
+    def cut(self):
+        self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread; close() alone would not
+        self.listener.close()
+        for connection in self.connections:
+            connection.close()
+        self.connections.clear()
+
+    def accept(self, listener):
+        while True:
+            try:
+                client, _ = listener.accept()
+                upstream = socket.create_connection(self.target)
+            except OSError:
+                return
+            self.connections += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self.pump, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def pump(source, sink):
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            source.close()
+            sink.close()
+
+
 class Services:
     """Starts what the environment does not provide; ``environment()`` tells the project where."""
 
     def __init__(self, slug):
         self.slug = slug
         self.workdir = Path(tempfile.mkdtemp(prefix=f"{slug}-services-"))
-        self.processes = []
+        self.servers = []
         self.redis_key_prefix = f"test-{slug}-{secrets.token_hex(4)}"  # never collides, never flushed
         self.shared_redis_url = None  # a server given by REDIS_URL, whose other keys must stay
 
-    def start(self, name, command, port, **options):
-        log = self.workdir / f"{name}.log"
-        with log.open("w") as output:
-            process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, **options)
-        self.processes.append(process)
-        wait_for_port(port, process, name, log)
-        return process
+    def start(self, server):
+        self.servers.append(server)
+        return server.start()
 
     def stop(self):
         self.forget_redis_keys()
-        for process in reversed(self.processes):
-            process.send_signal(signal.SIGINT)  # PostgreSQL's fast shutdown; the others just stop
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        for server in reversed(self.servers):
+            server.stop()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     def forget_redis_keys(self):
@@ -93,38 +228,6 @@ class Services:
         except redis.RedisError as error:
             print(f"Could not delete the test keys {pattern} from Redis: {error}", file=sys.stderr)
 
-    def postgres(self):
-        hint = "install PostgreSQL (apt-get install postgresql) or set DATABASE_URL."
-        initdb, postgres = find_program("initdb", hint), find_program("postgres", hint)
-        data, port = self.workdir / "postgres", free_port()
-        run_as = {}
-        if os.geteuid() == 0:  # PostgreSQL refuses to run as root
-            user = _user("postgres") or _user("nobody")
-            self.workdir.chmod(0o755)
-            data.mkdir()
-            os.chown(data, user.pw_uid, user.pw_gid)
-            run_as = {"user": user.pw_uid, "group": user.pw_gid}
-        subprocess.run(
-            [initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "--no-sync"],
-            check=True,
-            capture_output=True,
-            **run_as,
-        )
-        command = [postgres, "-D", str(data), "-p", str(port), "-h", "127.0.0.1", "-k", str(data), "-F"]
-        self.start("postgres", command, port, **run_as)
-        return f"postgres://postgres@127.0.0.1:{port}/{self.slug}"
-
-    def redis(self):
-        server = find_program("redis-server", "install Redis (apt-get install redis-server) or set REDIS_URL.")
-        port = free_port()
-        self.start("redis", [server, "--port", str(port), "--bind", "127.0.0.1", "--save", ""], port)
-        return f"redis://127.0.0.1:{port}/0"
-
-    def s3(self):
-        port = free_port()
-        self.start("s3", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], port)
-        return f"http://127.0.0.1:{port}"
-
     def environment(self):
         """Variables for a production-mode project that uses these services."""
         given = os.environ
@@ -133,15 +236,15 @@ class Services:
             "DJANGO_ENV": "production",
             "DJANGO_SECRET_KEY": given.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(50),
             "DJANGO_ALLOWED_HOSTS": "testserver,localhost,127.0.0.1",
-            "DATABASE_URL": given.get("DATABASE_URL") or self.postgres(),
-            "REDIS_URL": given.get("REDIS_URL") or self.redis(),
+            "DATABASE_URL": given.get("DATABASE_URL") or self.start(Postgres(self.workdir)).url(self.slug),
+            "REDIS_URL": given.get("REDIS_URL") or self.start(Redis(self.workdir)).url(),
             "REDIS_KEY_PREFIX": self.redis_key_prefix,
         }
         if given.get("AWS_S3_ENDPOINT_URL"):
             variables["AWS_S3_ENDPOINT_URL"] = given["AWS_S3_ENDPOINT_URL"]
         else:
             variables.update(
-                AWS_S3_ENDPOINT_URL=self.s3(),
+                AWS_S3_ENDPOINT_URL=self.start(S3(self.workdir)).url(),
                 AWS_S3_REGION_NAME="us-east-1",
                 AWS_ACCESS_KEY_ID="test",
                 AWS_SECRET_ACCESS_KEY="test",  # moto accepts any key

@@ -15,14 +15,15 @@ import shutil
 import socket
 import threading
 import time
+from importlib import import_module
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.sessions.backends.cache import SessionStore
 from django.core.files.storage import default_storage
 
 from tests.conftest import PROJECT_DIR
-from tests.processes import Balancer, Failed, Visitor, WebProcess
+from tests.processes import Balancer, Failed, Load, Visitor, WebProcess, count_problems, restarted, serve
 
 VISITORS = 10
 VISITS = 20  # per visitor: 200 requests in all
@@ -38,18 +39,6 @@ def require(condition, message):
         raise NotStateless(message)
 
 
-def serve(env, logs, settings_module, *names):
-    env = {**env, "DJANGO_SETTINGS_MODULE": settings_module}
-    processes = [WebProcess(env, logs, name).launch() for name in names]
-    try:
-        for process in processes:
-            process.wait_until_ready()
-        yield Balancer(*processes)
-    finally:
-        for process in processes:
-            process.stop()
-
-
 @pytest.fixture(scope="module")
 def stateless(process_env, static_build, tmp_path_factory):
     yield from serve(process_env, tmp_path_factory.mktemp("stateless"), "tests.probe_settings", "A", "B")
@@ -59,16 +48,6 @@ def stateless(process_env, static_build, tmp_path_factory):
 def stateful(process_env, static_build, tmp_path_factory):
     yield from serve(process_env, tmp_path_factory.mktemp("stateful"), "tests.stateful_settings", "A", "B")
     shutil.rmtree(PROJECT_DIR / "media", ignore_errors=True)
-
-
-def restarted(balancer):
-    """The balancer with both of its processes up, whatever an earlier test did to them."""
-    for process in balancer.processes:
-        if not process.running:
-            process.start()
-        balancer.restored(process)
-    balancer.failures.clear()
-    return balancer
 
 
 @pytest.fixture
@@ -93,7 +72,7 @@ def project_tree():
 
 def in_session_store(session_key):
     """What the shared session store (Redis) holds for this key, read by this test process."""
-    store = SessionStore(session_key)
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
     return store.load() if store.exists(session_key) else None
 
 
@@ -118,48 +97,18 @@ def prove_a_login_holds_on_every_process(balancer):
     require(replay.get("/probe/whoami", to=a).json()["user"] is None, "logging out through B left A logged in")
 
 
-def visit_concurrently(visitors, path, visits):
-    answers = {visitor: [] for visitor in visitors}
-
-    def visit(visitor):
-        for _ in range(visits):
-            answers[visitor].append(visitor.get(path))
-
-    threads = [threading.Thread(target=visit, args=(visitor,)) for visitor in visitors]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return answers
-
-
-def require_counts_continue(answers):
-    """Each answer's count is one more than the one before. After a failed request (None) it may
-    be two more: that request may have been saved before its answer was lost."""
-    previous, after_failure = 0, False
-    for answer in answers:
-        if answer is None:
-            after_failure = True
-            continue
-        count = answer.json()["count"]
-        allowed = (previous + 1, previous + 2) if after_failure else (previous + 1,)
-        require(count in allowed, f"the session count went from {previous} to {count}: a write was lost")
-        previous, after_failure = count, False
-    return previous
-
-
 def prove_session_writes_alternate_without_loss(balancer):
-    visitors = [Visitor(balancer) for _ in range(VISITORS)]
-    answers = visit_concurrently(visitors, "/probe/count", VISITS)
-    for visitor, responses in answers.items():
-        require(require_counts_continue(responses) == VISITS, "a session write was duplicated")
-        require({response.process for response in responses} == set(balancer.processes), "a visitor stuck")
-        require(len({response.json()["pid"] for response in responses}) >= 2, "a visitor stuck to a worker")
+    load = Load(balancer, VISITORS, visits=VISITS).run()
+    for visitor, visits in load.visits.items():
+        last, problems = count_problems(visits)
+        require(not problems and last == VISITS, f"session writes were lost or duplicated: {problems}, {last}")
+        require({visit.response.process for visit in visits} == set(balancer.processes), "a visitor stuck")
+        require(len({visit.response.json()["pid"] for visit in visits}) >= 2, "a visitor stuck to a worker")
         stored = in_session_store(visitor.cookies["sessionid"]) or {}
         require(stored.get("count") == VISITS, f"the shared store holds {stored}, not count={VISITS}")
-    workers = {response.json()["pid"] for responses in answers.values() for response in responses}
+    workers = {visit.response.json()["pid"] for visit in load.all()}
     require(len(workers) == 2 * len(balancer.processes), f"only workers {workers} served")
-    return sum(map(len, answers.values()))
+    return len(load.all())
 
 
 def prove_an_upload_is_read_through_the_other_process(balancer):
@@ -184,54 +133,6 @@ def prove_a_cached_value_is_read_through_the_other_process(balancer):
     require(visitor.get(f"/probe/cache/{key}", to=b).json()["value"] == value, "B does not see A's cache")
 
 
-class Load:
-    """Visitors requesting their session counter in a loop, each in a thread of its own."""
-
-    def __init__(self, balancer, visitors):
-        self.visitors = [Visitor(balancer) for _ in range(visitors)]
-        self.answers = {visitor: [] for visitor in self.visitors}  # None for a failed request
-        self.stopping = threading.Event()
-        self.threads = [threading.Thread(target=self.visit, args=(visitor,)) for visitor in self.visitors]
-
-    def visit(self, visitor):
-        while not self.stopping.is_set():
-            try:
-                self.answers[visitor].append(visitor.get("/probe/count"))
-            except Failed:
-                self.answers[visitor].append(None)
-
-    def __enter__(self):
-        for thread in self.threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc_info):
-        self.stopping.set()
-        for thread in self.threads:
-            thread.join()
-
-    def wait_until_each_has(self, more, served_by=None, exclude_pids=(), timeout=30):
-        """Wait until every visitor has ``more`` answers than now (from ``served_by`` alone, if given)."""
-
-        def counted(visitor):
-            return sum(
-                1
-                for answer in list(self.answers[visitor])
-                if answer is not None
-                and (served_by is None or answer.process is served_by)
-                and answer.json()["pid"] not in exclude_pids
-            )
-
-        targets = {visitor: counted(visitor) + more for visitor in self.visitors}
-        deadline = time.monotonic() + timeout
-        while any(counted(visitor) < target for visitor, target in targets.items()):
-            assert time.monotonic() < deadline, f"no progress in {timeout} s"
-            time.sleep(0.05)
-
-    def pids(self, process):
-        return {a.json()["pid"] for answers in self.answers.values() for a in answers if a and a.process is process}
-
-
 def prove_a_killed_process_loses_no_session(balancer):
     a, b = balancer.processes
     with Load(balancer, VISITORS) as load:
@@ -245,9 +146,12 @@ def prove_a_killed_process_loses_no_session(balancer):
     failed = [process for process, _ in balancer.failures]
     require(len(failed) <= in_flight, f"{len(failed)} requests failed, {in_flight} were in flight on A")
     require(set(failed) <= {a}, f"requests to B failed: {balancer.failures}")
-    for answers in load.answers.values():
-        require_counts_continue(answers)
-    return {"requests": sum(map(len, load.answers.values())), "failed": len(failed), "in_flight": in_flight}
+    errors = [visit.response.status for visit in load.failures() if visit.response]
+    require(not errors, f"answers with errors: {errors}")
+    for visits in load.visits.values():
+        _, problems = count_problems(visits)
+        require(not problems, f"sessions lost writes: {problems}")
+    return {"requests": len(load.all()), "failed": len(failed), "in_flight": in_flight}
 
 
 def refuses_connections_soon(process, within=2.0):
