@@ -91,8 +91,11 @@ def time_zone_problem(value):
     return None
 
 
-def choice_problem(value):
-    return None if value in ("yes", "no") else "must be yes or no"
+def one_of(*choices):
+    def problem(value):
+        return None if value in choices else f"must be one of: {', '.join(choices)}"
+
+    return problem
 
 
 RULES = {
@@ -104,7 +107,8 @@ RULES = {
     "domain_name": domain_problem,
     "version": version_problem,
     "time_zone": time_zone_problem,
-    "include_example_app": choice_problem,
+    "include_example_app": one_of("yes", "no"),
+    "session_store": one_of("redis", "redis+db"),
 }
 
 

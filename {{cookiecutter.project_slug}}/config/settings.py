@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 from botocore.config import Config as BotoConfig
+from csp.constants import NONE, SELF
 from environs import Env, EnvValidationError, ValidationError
 from environs import validate as rules
 
@@ -172,6 +173,13 @@ AWS_ACCESS_KEY_ID = variable(
 AWS_SECRET_ACCESS_KEY = variable(
     "AWS_SECRET_ACCESS_KEY", "Secret key that goes with `AWS_ACCESS_KEY_ID`.", default=None
 )
+MAX_REQUEST_BODY_MB = variable(
+    "MAX_REQUEST_BODY_MB",
+    "Largest request body (uploads included) in MB; larger ones get 413.",
+    env.int,
+    default=10,
+    validate=rules.Range(min=1, max=1024),
+)
 PORT = variable("PORT", "Port gunicorn listens on.", env.int, default=8000, validate=rules.Range(1, 65535))
 WEB_CONCURRENCY = variable(
     "WEB_CONCURRENCY", "Gunicorn worker processes.", env.int, default=2, validate=rules.Range(min=1)
@@ -234,6 +242,8 @@ MIDDLEWARE = [
     "config.logs.RequestIdMiddleware",
     "config.health.HealthCheckMiddleware",  # before host validation and the HTTPS redirect
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.limits.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -277,8 +287,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 
 # --- Redis: sessions and cache ---------------------------------------------------------------
 # https://github.com/jazzband/django-redis
+{%- if cookiecutter.session_store == "redis+db" %}
+# Sessions use their own alias and key prefix. They are written to PostgreSQL and cached in Redis
+# (config/sessions.py), so a Redis outage or flush loses no session and fails no request: the
+# session store tolerates errors on its alias, and logs them.
+{%- else %}
 # Sessions use their own alias and key prefix, and errors are never ignored on it: the cache
-# session engine retries a failing Redis thousands of times when errors are swallowed.
+# session engine retries a failing Redis thousands of times when errors are swallowed. Sessions
+# survive a Redis restart only when Redis persists them (append-only file, noeviction).
+{%- endif %}
 
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 if REDIS_URL:
@@ -298,7 +315,7 @@ if REDIS_URL:
             "OPTIONS": redis_options,
         },
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    SESSION_ENGINE = "config.sessions"
     SESSION_CACHE_ALIAS = "sessions"
 else:  # development only: sessions in SQLite survive runserver's reloads
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -353,6 +370,19 @@ SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if PRODUCTION else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_HSTS_PRELOAD = PRODUCTION
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# https://django-csp.readthedocs.io/ - everything from this origin only; no inline scripts or styles.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "object-src": [NONE],
+    }
+}
 
 # --- Logging: one line per record on stdout; JSON in production ------------------------------
 # https://docs.djangoproject.com/en/5.2/topics/logging/

@@ -10,11 +10,12 @@ import time
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
-from config.urls import urlpatterns as project_urlpatterns
+from config import urls as project_urls
 
 
 def answer(request, **data):
@@ -47,17 +48,25 @@ def download(request, name):
         return HttpResponse(stored.read(), content_type="application/octet-stream")
 
 
+def database(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return answer(request)
+
+
 def slow(request, seconds):
     time.sleep(seconds)
     return answer(request)
 
 
+handler500 = project_urls.handler500
 urlpatterns = [
-    *project_urlpatterns,
+    *project_urls.urlpatterns,
     path("probe/whoami", whoami),
     path("probe/count", count),
     path("probe/cache/<str:key>", cached),
     path("probe/upload/<str:name>", upload),
     path("probe/download/<path:name>", download),
+    path("probe/database", database),
     path("probe/slow/<int:seconds>", slow),
 ]

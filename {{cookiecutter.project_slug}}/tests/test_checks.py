@@ -14,6 +14,7 @@ from tests.conftest import run_project
 LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
 FILEBASED = "django.core.cache.backends.filebased.FileBasedCache"
 DUMMY = "django.core.cache.backends.dummy.DummyCache"
+CACHE_SESSIONS = {"SESSION_ENGINE": "django.contrib.sessions.backends.cache"}
 
 
 def cache(alias, backend=None, **options):
@@ -44,8 +45,8 @@ STATEFUL = {
     "media on the local disk": (3, storage("default", "django.core.files.storage.FileSystemStorage")),
     "static files without a manifest": (4, storage("staticfiles", "whitenoise.storage.CompressedStaticFilesStorage")),
     "SQLite": (5, {"DATABASES": {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}}}),
-    "cache sessions ignoring Redis errors": (6, cache("sessions", IGNORE_EXCEPTIONS=True)),
-    "cache sessions ignoring every Redis error": (6, {"DJANGO_REDIS_IGNORE_EXCEPTIONS": True}),
+    "cache sessions ignoring Redis errors": (6, {**CACHE_SESSIONS, **cache("sessions", IGNORE_EXCEPTIONS=True)}),
+    "cache sessions ignoring every Redis error": (6, {**CACHE_SESSIONS, "DJANGO_REDIS_IGNORE_EXCEPTIONS": True}),
     "Redis without a connect timeout": (7, cache("default", SOCKET_CONNECT_TIMEOUT=None)),
     "Redis without a read timeout": (7, cache("sessions", SOCKET_TIMEOUT=None)),
     "Django's Redis cache without timeouts": (

@@ -1,10 +1,15 @@
 """Sessions and cache live in Redis, never in the process."""
 
 import secrets
+from importlib import import_module
 
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+{%- if cookiecutter.session_store == "redis+db" %}
+from django.contrib.sessions.backends import cached_db
+from django.contrib.sessions.models import Session
+{%- endif %}
 from django.core.cache import cache, caches
 from django_redis import get_redis_connection
 
@@ -15,7 +20,8 @@ def user(db):
 
 
 def session_key_in_redis(session_key):
-    return caches["sessions"].make_key(f"django.contrib.sessions.cache{session_key}")
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    return caches[settings.SESSION_CACHE_ALIAS].make_key(store.cache_key)
 
 
 def log_in(client):
@@ -25,12 +31,25 @@ def log_in(client):
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
+{%- if cookiecutter.session_store == "redis+db" %}
+
+
+def test_sessions_are_cached_in_a_dedicated_redis_alias_in_front_of_the_database():
+    assert settings.SESSION_ENGINE == "config.sessions"
+    assert issubclass(import_module(settings.SESSION_ENGINE).SessionStore, cached_db.SessionStore)
+    alias = settings.CACHES[settings.SESSION_CACHE_ALIAS]
+    assert alias["BACKEND"] == "django_redis.cache.RedisCache"
+    assert alias["KEY_PREFIX"] != settings.CACHES["default"]["KEY_PREFIX"]
+{%- else %}
+
+
 def test_sessions_use_a_dedicated_redis_alias_that_never_swallows_errors():
-    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.cache"
+    assert settings.SESSION_ENGINE == "config.sessions"
     alias = settings.CACHES[settings.SESSION_CACHE_ALIAS]
     assert alias["BACKEND"] == "django_redis.cache.RedisCache"
     assert alias["KEY_PREFIX"] != settings.CACHES["default"]["KEY_PREFIX"]
     assert not alias["OPTIONS"].get("IGNORE_EXCEPTIONS")
+{%- endif %}
     assert alias["TIMEOUT"] == settings.SESSION_COOKIE_AGE
     for cache_settings in settings.CACHES.values():
         assert cache_settings["OPTIONS"]["SOCKET_CONNECT_TIMEOUT"] == settings.REDIS_TIMEOUT
@@ -59,6 +78,20 @@ def test_logout_deletes_the_session_from_redis(client, user):
     key = session_key_in_redis(session_key)
     assert client.post("/accounts/logout/").status_code == 302
     assert not get_redis_connection("sessions").exists(key)
+{%- if cookiecutter.session_store == "redis+db" %}
+    assert not Session.objects.filter(session_key=session_key).exists()
+
+
+def test_a_session_flushed_from_redis_is_read_back_from_the_database(client, user):
+    session_key = log_in(client)
+    assert Session.objects.filter(session_key=session_key).exists()
+    get_redis_connection("sessions").delete(session_key_in_redis(session_key))
+    from django.test import Client
+
+    other = Client(headers={"X-Forwarded-Proto": "https"})
+    other.cookies[settings.SESSION_COOKIE_NAME] = session_key
+    assert other.get(f"/{settings.ADMIN_URL}").status_code == 200
+{%- endif %}
 
 
 def test_the_cache_is_redis_and_shared_through_the_server():

@@ -1,0 +1,45 @@
+"""The 500 handler. A backing service that is down or too slow (PostgreSQL, Redis, S3) makes a 503
+with Retry-After instead: the request can succeed in a moment, and clients and load balancers may
+retry it. Anything else stays a 500. Both are logged by Django with their traceback."""
+
+import sys
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
+from django.views.defaults import server_error as django_server_error
+
+RETRY_AFTER_SECONDS = 5
+UNAVAILABLE_PAGE = """<!doctype html>
+<title>Temporarily unavailable</title>
+<h1>Temporarily unavailable</h1>
+<p>A service this site depends on is not answering. Please try again in a few seconds.</p>
+"""
+
+
+def outage_errors():
+    """Exception classes that mean "a backing service did not answer", from the clients loaded so far."""
+    errors = [OperationalError, InterfaceError]
+    if redis := sys.modules.get("redis.exceptions"):
+        errors += [redis.ConnectionError, redis.TimeoutError]
+    if botocore := sys.modules.get("botocore.exceptions"):
+        errors += [botocore.ConnectionError, botocore.HTTPClientError]
+    return tuple(errors)
+
+
+def is_outage(error):
+    while error is not None:
+        if isinstance(error, outage_errors()):
+            return True
+        status = getattr(error, "response", {}).get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        if type(error).__name__ == "ClientError" and status >= 500:  # S3 itself failing
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def server_error(request):
+    if is_outage(sys.exc_info()[1]):
+        response = HttpResponse(UNAVAILABLE_PAGE, status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    return django_server_error(request)
