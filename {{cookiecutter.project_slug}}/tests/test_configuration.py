@@ -2,10 +2,13 @@
 with one message that names every problem: no traceback, no first request."""
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from tests.conftest import run_project
+from tests.processes import procfile_command
+from tests.services import free_port
 
 REQUIRED_IN_PRODUCTION = [
     "DJANGO_SECRET_KEY",
@@ -15,7 +18,8 @@ REQUIRED_IN_PRODUCTION = [
     "AWS_STORAGE_BUCKET_NAME",
 ]
 
-BAD_VALUES = {
+BAD_VALUES = {  # None: the variable is missing
+    "missing secret key": ("DJANGO_SECRET_KEY", None),
     "short secret key": ("DJANGO_SECRET_KEY", "too-short"),
     "insecure secret key": ("DJANGO_SECRET_KEY", "django-insecure-" + "x1y2z3" * 10),
     "secret key of one character": ("DJANGO_SECRET_KEY", "a" * 60),
@@ -63,9 +67,20 @@ def test_each_required_variable_is_refused_when_missing(name):
     assert_stopped_naming(run_project("manage.py", "check", env=env), name)
 
 
+def start_every_entry_point(env):
+    """``manage.py check``, ``gunicorn --check-config`` and the Procfile's web process, side by side."""
+    web = [*procfile_command("web"), "--bind", f"127.0.0.1:{free_port()}"]
+    commands = [["manage.py", "check"], ["-m", "gunicorn", "--check-config", "config.wsgi"], ["-m", *web]]
+    with ThreadPoolExecutor(len(commands)) as pool:
+        return list(pool.map(lambda command: run_project(*command, env=env), commands))
+
+
 @pytest.mark.parametrize(("name", "value"), BAD_VALUES.values(), ids=BAD_VALUES.keys())
-def test_each_malformed_variable_is_refused_by_name(name, value):
-    assert_stopped_naming(run_project("manage.py", "check", env={**os.environ, name: value}), name)
+def test_each_malformed_variable_stops_every_entry_point_before_a_first_request(name, value):
+    env = {**os.environ, name: value} if value is not None else {k: v for k, v in os.environ.items() if k != name}
+    for result in start_every_entry_point(env):
+        assert_stopped_naming(result, name)
+        assert "Listening at" not in result.stdout + result.stderr
 
 
 def test_every_malformed_variable_is_reported_in_one_message():
