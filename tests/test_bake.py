@@ -19,6 +19,8 @@ def test_no_template_syntax_survives_a_bake(tmp_path, variant):
     root = bake(tmp_path, **VARIANTS[variant])
     for path in files(root):
         text = path.read_text()
+        if ".github" in path.relative_to(root).parts:
+            text = text.replace("${{", "$")  # GitHub Actions expressions, kept by {% raw %} on purpose
         # Django templates use {{ }} and {% %} themselves; cookiecutter's names must still be gone.
         leftovers = ("cookiecutter.",) if path.suffix == ".html" else TEMPLATE_SYNTAX
         for syntax in leftovers:

@@ -1,0 +1,466 @@
+"""The deployment files of every variant: the validators accept them, each validator rejects a broken
+copy (so that its silence means something), and the properties a scaled deployment relies on hold.
+
+No container engine or cluster is needed: hadolint, check-jsonschema (the compose specification and
+GitHub's workflow schema), kubernetes-validate, pre-commit and pre-commit-hooks all run offline.
+"""
+
+import json
+import re
+import shlex
+import shutil
+import subprocess
+import tomllib
+
+import pytest
+import yaml
+from packaging.requirements import Requirement
+from packaging.version import Version
+
+from tests.conftest import bake, run, tool_env
+
+KUBERNETES_VERSION = "1.34"  # the version the manifests are validated against; the generated README says so
+MANIFESTS = [
+    "deployment.yaml",
+    "service.yaml",
+    "hpa.yaml",
+    "pdb.yaml",
+    "migrate-job.yaml",
+    "configmap.yaml",
+    "secret.example.yaml",
+]
+NOT_APPLIED = {"secret.example.yaml"}  # a template to fill in, never applied as it is
+FILE_CHECKS = [  # pre-commit-hooks' console scripts, as .pre-commit-config.yaml runs them
+    ("trailing-whitespace-fixer", "text"),
+    ("end-of-file-fixer", "text"),
+    ("check-yaml", "yaml"),
+    ("check-toml", "toml"),
+    ("check-added-large-files --enforce-all", "any"),
+    ("check-merge-conflict --assume-in-merge", "text"),
+]
+
+
+def rejects(command, cwd, *expected):
+    """Run a validator that must fail, and say what it reported."""
+    result = subprocess.run(command, check=False, cwd=cwd, env=tool_env(), capture_output=True, text=True, timeout=120)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, f"{command} accepted a broken file:\n{output}"
+    assert "Traceback" not in output, output  # a crash is no finding
+    for text in expected:
+        assert text in output, output
+    return output
+
+
+def edit(path, old, new):
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1))
+
+
+@pytest.fixture
+def fresh(tmp_path):
+    """A project just baked: not installed, nothing built."""
+    return bake(tmp_path)
+
+
+# --- Reading the files ----------------------------------------------------------------------------
+
+
+def procfile(root):
+    processes = {}
+    for line in (root / "Procfile").read_text().splitlines():
+        name, _, command = line.partition(":")
+        processes[name.strip()] = shlex.split(command)
+    return processes
+
+
+def health_paths(root):
+    source = (root / "config" / "health.py").read_text()
+    names = ("LIVENESS_PATH", "READINESS_PATH")
+    return {name: re.search(rf'^{name} = "(/\w+)"$', source, re.MULTILINE).group(1) for name in names}
+
+
+def graceful_timeout(root):
+    return int(
+        re.search(r"^graceful_timeout = (\d+)$", (root / "gunicorn.conf.py").read_text(), re.MULTILINE).group(1)
+    )
+
+
+def kubernetes(root):
+    documents = [yaml.safe_load((root / "deploy" / "kubernetes" / name).read_text()) for name in MANIFESTS]
+    return {document["kind"]: document for document in documents}
+
+
+def committed_files(root):
+    """The files a first commit of the project would hold."""
+    return [path for path in sorted(root.rglob("*")) if path.is_file() and ".git" not in path.relative_to(root).parts]
+
+
+def is_text(path):
+    try:
+        path.read_text()
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+# --- Properties -----------------------------------------------------------------------------------
+
+
+def dockerfile_problems(root):
+    text = (root / "Dockerfile").read_text().replace("\\\n", " ")
+    stages = re.split(r"^FROM\s+", text, flags=re.MULTILINE)[1:]
+    if len(stages) < 2:
+        return ["not a multi-stage build"]
+    build, runtime = stages[0], stages[-1]
+    problems = []
+    if not re.search(r"^RUN .*manage\.py collectstatic", build, re.MULTILINE):
+        problems.append("collectstatic does not run in the build stage")
+    if re.search(r"gcc|g\+\+|clang|build-essential|apt-get|apk add", runtime):
+        problems.append("the runtime stage installs packages or compilers")
+    if "PYTHONDONTWRITEBYTECODE=1" not in runtime:
+        problems.append("the runtime stage would write bytecode to a read-only filesystem")
+    users = re.findall(r"^USER\s+(\S+)", runtime, re.MULTILINE)
+    if not users or users[-1].split(":")[0] in ("root", "0"):
+        problems.append("the runtime stage runs as root")
+    healthchecks = re.findall(r"^HEALTHCHECK\s.*$", runtime, re.MULTILINE)
+    if len(healthchecks) != 1 or "/healthz" not in healthchecks[0]:
+        problems.append("no HEALTHCHECK on /healthz")
+    for line in re.findall(r"^(?:ARG|ENV)\s.*$", text, re.MULTILINE):
+        if re.search(r"SECRET|PASSWORD|TOKEN|ACCESS_KEY", line, re.IGNORECASE):
+            problems.append(f"a secret in a build argument or the environment: {line}")
+    ignored = (root / ".dockerignore").read_text().splitlines()
+    if not {".env", ".venv/", ".git/", "staticfiles/"} <= set(ignored):
+        problems.append(".dockerignore lets local secrets, the local venv or local builds into the image")
+    commands = re.findall(r"^CMD\s+(.*)$", runtime, re.MULTILINE)
+    if not commands or json.loads(commands[-1]) != procfile(root)["web"]:
+        problems.append("the image does not start the Procfile's web process")
+    return problems
+
+
+def compose_problems(root):
+    compose = yaml.safe_load((root / "compose.yaml").read_text())
+    services = compose["services"]
+    problems = []
+    redis = " ".join(services["redis"]["command"])
+    if "--appendonly yes" not in redis or "--maxmemory-policy noeviction" not in redis:
+        problems.append("Redis keeps sessions without append-only persistence or with eviction")
+    web = services["web"]
+    if web.get("deploy", {}).get("replicas", 1) < 2:
+        problems.append("fewer than two web replicas")
+    if not web.get("read_only") or "/tmp" not in web.get("tmpfs", []):
+        problems.append("web is not read-only with a tmpfs on /tmp")
+    if services["release"]["command"] != procfile(root)["release"]:
+        problems.append("the release service does not run the Procfile's release command")
+    for name, service in services.items():
+        if "build" not in service and not re.fullmatch(r"[\w./-]+:[\w.-]+", service["image"]):
+            problems.append(f"{name}: image not pinned by tag")
+        if service.get("image", "").endswith(":latest"):
+            problems.append(f"{name}: image tagged latest")
+        depends_on = service.get("depends_on", {})
+        if isinstance(depends_on, list):  # the short form waits for nothing but the start
+            depends_on = {needed: {} for needed in depends_on}
+        for needed, condition in depends_on.items():
+            condition = condition.get("condition")
+            if condition == "service_healthy" and "healthcheck" not in services[needed]:
+                problems.append(f"{name} waits for {needed} to be healthy, which has no healthcheck")
+            elif condition not in ("service_healthy", "service_completed_successfully"):
+                problems.append(f"{name} does not wait for {needed} to be healthy or done")
+    if web.get("depends_on", {}).get("release", {}).get("condition") != "service_completed_successfully":
+        problems.append("web does not wait for the release to finish")
+    for name in ("postgres", "redis", "minio", "web", "balancer"):
+        if "healthcheck" not in services[name]:
+            problems.append(f"{name} has no healthcheck")
+    balancer = services["balancer"]
+    if balancer.get("depends_on", {}).get("web", {}).get("condition") != "service_healthy":
+        problems.append("the balancer does not wait for healthy web replicas")
+    mounted = [volume.split(":")[0] for volume in balancer["volumes"]]
+    nginx = (root / mounted[0]).read_text()
+    directives = re.sub(r"#.*", "", nginx)
+    if re.search(r"\b(ip_hash|hash|sticky)\b", directives):
+        problems.append("the balancer is sticky")
+    if not re.search(r"server web:8000;", directives) or "proxy_pass http://web;" not in directives:
+        problems.append("the balancer does not spread requests over the web service")
+    return problems
+
+
+def pod_problems(name, pod):
+    problems = []
+    security = pod.get("securityContext", {})
+    volumes = {volume["name"]: volume for volume in pod.get("volumes", [])}
+    for container in pod["containers"]:
+        context = container.get("securityContext", {})
+        if not (context.get("runAsNonRoot") or security.get("runAsNonRoot")):
+            problems.append(f"{name}: runAsNonRoot is not set")
+        if not context.get("readOnlyRootFilesystem"):
+            problems.append(f"{name}: the root filesystem is writable")
+        tmp = [mount["name"] for mount in container.get("volumeMounts", []) if mount["mountPath"] == "/tmp"]
+        if not tmp or "emptyDir" not in volumes.get(tmp[0], {}):
+            problems.append(f"{name}: /tmp is not an emptyDir")
+        resources = container.get("resources", {})
+        for kind in ("requests", "limits"):
+            if set(resources.get(kind, {})) != {"cpu", "memory"}:
+                problems.append(f"{name}: resource {kind} must give cpu and memory")
+    return problems
+
+
+def matches(selector, labels):
+    return all(labels.get(key) == value for key, value in selector.items())
+
+
+def kubernetes_problems(root):
+    manifests = kubernetes(root)
+    deployment, service, job = manifests["Deployment"], manifests["Service"], manifests["Job"]
+    pod = deployment["spec"]["template"]["spec"]
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    job_labels = job["spec"]["template"]["metadata"]["labels"]
+    (web,) = pod["containers"]
+    paths = health_paths(root)
+    processes = procfile(root)
+    problems = pod_problems("Deployment", pod) + pod_problems("Job", job["spec"]["template"]["spec"])
+    if deployment["spec"].get("replicas", 1) < 2:
+        problems.append("fewer than two replicas")
+    if deployment["spec"].get("strategy", {}).get("type") != "RollingUpdate":
+        problems.append("not a rolling update")
+    if not matches(deployment["spec"]["selector"]["matchLabels"], labels):
+        problems.append("the Deployment's selector does not select its pods")
+    if web.get("command") != processes["web"]:
+        problems.append("the Deployment does not run the Procfile's web process")
+    ports = {port["name"]: port["containerPort"] for port in web["ports"]}
+    expected = {"startupProbe": "LIVENESS_PATH", "livenessProbe": "LIVENESS_PATH", "readinessProbe": "READINESS_PATH"}
+    for probe, path in expected.items():
+        http = web.get(probe, {}).get("httpGet", {})
+        if http.get("path") != paths[path]:
+            problems.append(f"{probe} does not ask {paths[path]}")
+        if http.get("port") not in (*ports, *ports.values()):
+            problems.append(f"{probe} asks a port the container does not open")
+    pause = web.get("lifecycle", {}).get("preStop", {}).get("exec", {}).get("command", [])
+    if len(pause) != 2 or pause[0] != "sleep":
+        problems.append("no preStop pause")
+    elif pod.get("terminationGracePeriodSeconds", 30) <= int(pause[1]) + graceful_timeout(root):
+        problems.append("the termination grace period ends before the preStop pause and gunicorn's graceful timeout")
+    if service["spec"].get("sessionAffinity", "None") != "None":
+        problems.append("the Service has session affinity")
+    if not matches(service["spec"]["selector"], labels) or matches(service["spec"]["selector"], job_labels):
+        problems.append("the Service does not select the web pods only")
+    if service["spec"]["ports"][0]["targetPort"] not in (*ports, *ports.values()):
+        problems.append("the Service sends to a port the container does not open")
+    target = manifests["HorizontalPodAutoscaler"]["spec"]
+    if target["scaleTargetRef"] != {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": deployment["metadata"]["name"],
+    }:
+        problems.append("the HorizontalPodAutoscaler does not scale the Deployment")
+    if target.get("minReplicas", 1) < 2:
+        problems.append("the HorizontalPodAutoscaler may scale below two replicas")
+    budget = manifests["PodDisruptionBudget"]["spec"]["selector"]["matchLabels"]
+    if not matches(budget, labels) or matches(budget, job_labels):
+        problems.append("the PodDisruptionBudget does not select the web pods only")
+    (release,) = job["spec"]["template"]["spec"]["containers"]
+    if release.get("command") != processes["release"]:
+        problems.append("the Job does not run the Procfile's release command")
+    if release["image"] != web["image"]:
+        problems.append("the Job runs another image than the Deployment")
+    return problems
+
+
+# --- The validators accept every variant ----------------------------------------------------------
+
+
+def test_hadolint_finds_nothing_in_the_dockerfile(project):
+    result = run(["hadolint", "--no-color", "Dockerfile"], project.path)
+    assert result.stdout == "", result.stdout
+
+
+def test_the_compose_file_follows_the_compose_specification(project):
+    run(["check-jsonschema", "--builtin-schema", "vendor.compose-spec", "compose.yaml"], project.path)
+
+
+def test_the_ci_workflow_follows_githubs_workflow_schema(project):
+    run(["check-jsonschema", "--builtin-schema", "vendor.github-workflows", ".github/workflows/ci.yml"], project.path)
+
+
+def test_the_kubernetes_manifests_are_valid_for_the_stated_version(project):
+    folder = project.path / "deploy" / "kubernetes"
+    assert sorted(path.name for path in folder.glob("*.yaml")) == sorted([*MANIFESTS, "kustomization.yaml"])
+    command = ["kubernetes-validate", "--kubernetes-version", KUBERNETES_VERSION, "--strict", *MANIFESTS]
+    result = run(command, folder)
+    assert result.stdout.count("passed for resource") == len(MANIFESTS), result.stdout
+    kustomization = yaml.safe_load((folder / "kustomization.yaml").read_text())
+    assert sorted(kustomization["resources"]) == sorted(set(MANIFESTS) - NOT_APPLIED)
+    image = kubernetes(project.path)["Deployment"]["spec"]["template"]["spec"]["containers"][0]["image"]
+    assert [entry["name"] for entry in kustomization["images"]] == [image.split(":")[0]]
+    assert f"Kubernetes {KUBERNETES_VERSION}" in (project.path / "README.md").read_text()
+
+
+def test_pre_commit_accepts_its_config(project):
+    run(["pre-commit", "validate-config", ".pre-commit-config.yaml"], project.path)
+
+
+def test_a_fresh_bake_passes_its_own_pre_commit_hooks(project, tmp_path):
+    fresh = bake(tmp_path, **project.answers)
+    run(["git", "init", "-q", "."], fresh)  # as pre-commit needs; some checks ask git
+    files = committed_files(fresh)
+    kinds = {
+        "any": [str(path) for path in files],
+        "text": [str(path) for path in files if is_text(path)],
+        "yaml": [str(path) for path in files if path.suffix in (".yaml", ".yml")],
+        "toml": [str(path) for path in files if path.suffix == ".toml"],
+    }
+    assert len(kinds["yaml"]) >= 10 and kinds["toml"]
+    for script, kind in FILE_CHECKS:
+        run([*script.split(), *kinds[kind]], fresh)
+    ruff = str(project.path / ".venv" / "bin" / "ruff")
+    run([ruff, "check", "."], fresh)
+    run([ruff, "format", "--check", "."], fresh)
+
+
+def test_pre_commit_runs_the_ruff_that_make_lint_installs(project):
+    config = yaml.safe_load((project.path / ".pre-commit-config.yaml").read_text())
+    (ruff,) = [repo for repo in config["repos"] if repo["repo"].endswith("/ruff-pre-commit")]
+    assert {hook["id"] for hook in ruff["hooks"]} == {"ruff-check", "ruff-format"}
+    dev = tomllib.loads((project.path / "pyproject.toml").read_text())["project"]["optional-dependencies"]["dev"]
+    (installed,) = [Requirement(line) for line in dev if Requirement(line).name == "ruff"]
+    assert Version(ruff["rev"].removeprefix("v")) in installed.specifier, (ruff["rev"], str(installed))
+
+
+# --- Each validator rejects a broken file ---------------------------------------------------------
+
+
+def test_hadolint_rejects_an_unpinned_base_image(fresh):
+    edit(fresh / "Dockerfile", "FROM python:3.12-slim-bookworm AS runtime", "FROM python:latest AS runtime")
+    rejects(["hadolint", "--no-color", "Dockerfile"], fresh, "DL3007")
+
+
+def test_the_compose_schema_rejects_an_unknown_key(fresh):
+    edit(fresh / "compose.yaml", "    deploy:\n      replicas: 2\n", "    replicas: 2\n")
+    rejects(["check-jsonschema", "--builtin-schema", "vendor.compose-spec", "compose.yaml"], fresh, "'replicas'")
+
+
+def test_the_workflow_schema_rejects_a_job_without_runs_on(fresh):
+    edit(fresh / ".github" / "workflows" / "ci.yml", "  image:\n    runs-on: ubuntu-24.04\n", "  image:\n")
+    command = ["check-jsonschema", "--builtin-schema", "vendor.github-workflows", ".github/workflows/ci.yml"]
+    rejects(command, fresh, "runs-on")
+
+
+def test_kubernetes_validate_rejects_a_misspelled_field(fresh):
+    folder = fresh / "deploy" / "kubernetes"
+    edit(folder / "deployment.yaml", "  replicas: 2", "  replica: 2")
+    command = ["kubernetes-validate", "--kubernetes-version", KUBERNETES_VERSION, "--strict", "deployment.yaml"]
+    rejects(command, folder, "'replica' was unexpected")
+
+
+def test_pre_commit_rejects_a_repository_without_a_rev(fresh):
+    edit(fresh / ".pre-commit-config.yaml", "    rev: v6.0.0\n", "")
+    rejects(["pre-commit", "validate-config", ".pre-commit-config.yaml"], fresh, "Missing required key: rev")
+
+
+BROKEN_FILES = {
+    "trailing-whitespace-fixer": ("notes.txt", "a line with a trailing space \n", "Fixing notes.txt"),
+    "end-of-file-fixer": ("notes.txt", "no newline at the end", "Fixing notes.txt"),
+    "check-yaml": ("broken.yaml", "key: [unclosed\n", 'in "broken.yaml"'),
+    "check-toml": ("broken.toml", "key = \n", "broken.toml: Invalid value"),
+    "check-added-large-files --enforce-all": ("large.txt", "x" * 600_000, "large.txt (586 KB) exceeds 500 KB"),
+    "check-merge-conflict --assume-in-merge": ("notes.txt", "<<<<<<< HEAD\nmine\n", "Merge conflict string"),
+}
+
+
+@pytest.mark.parametrize(("script", "broken"), BROKEN_FILES.items(), ids=BROKEN_FILES)
+def test_each_file_check_rejects_a_broken_file(tmp_path, script, broken):
+    name, content, report = broken
+    run(["git", "init", "-q", "."], tmp_path)  # pre-commit runs in a repository; some checks ask git
+    (tmp_path / name).write_text(content)
+    rejects([*script.split(), name], tmp_path, report)
+
+
+def test_ruff_rejects_an_unused_import(project, tmp_path):
+    shutil.copy(project.path / "pyproject.toml", tmp_path)
+    (tmp_path / "module.py").write_text("import os\n")
+    rejects([str(project.path / ".venv" / "bin" / "ruff"), "check", "."], tmp_path, "F401")
+
+
+# --- The properties hold, and each check can fail -------------------------------------------------
+
+
+def test_the_image_is_built_without_secrets_and_runs_unprivileged(project):
+    assert dockerfile_problems(project.path) == []
+
+
+def test_compose_runs_replicas_behind_a_balancer_without_stickiness(project):
+    assert compose_problems(project.path) == []
+
+
+def test_kubernetes_runs_replicas_that_drain_before_they_stop(project):
+    assert kubernetes_problems(project.path) == []
+
+
+DOCKERFILE = "Dockerfile"
+COMPOSE = "compose.yaml"
+NGINX = "deploy/compose/nginx.conf"
+DEPLOYMENT = "deploy/kubernetes/deployment.yaml"
+BREAKAGES = {
+    "root user": (DOCKERFILE, "USER 10001:10001", "USER root", "runs as root"),
+    "secret build argument": (DOCKERFILE, "WORKDIR /app\n", "ARG DJANGO_SECRET_KEY\nWORKDIR /app\n", "a secret"),
+    "compiler at runtime": (DOCKERFILE, "RUN groupadd", "RUN apt-get install -y gcc && groupadd", "compilers"),
+    "healthcheck elsewhere": (DOCKERFILE, "/healthz", "/", "HEALTHCHECK"),
+    "local .env in the image": (".dockerignore", ".env\n", "", ".dockerignore"),
+    "no build-time static files": (DOCKERFILE, "RUN python manage.py collectstatic", "RUN true", "collectstatic"),
+    "evicting Redis": (COMPOSE, "noeviction", "allkeys-lru", "eviction"),
+    "one web replica": (COMPOSE, "replicas: 2", "replicas: 1", "fewer than two"),
+    "web before release": (
+        COMPOSE,
+        "condition: service_completed_successfully",
+        "condition: service_started",
+        "release",
+    ),
+    "writable web": (COMPOSE, "read_only: true", "read_only: false", "read-only"),
+    "latest image": (COMPOSE, "redis:7.4-alpine", "redis:latest", "latest"),
+    "sticky balancer": (NGINX, "    keepalive 16;", "    ip_hash;\n    keepalive 16;", "sticky"),
+    "single replica": (DEPLOYMENT, "  replicas: 2", "  replicas: 1", "fewer than two"),
+    "recreate": (DEPLOYMENT, "type: RollingUpdate", "type: Recreate", "rolling"),
+    "readiness on liveness": (DEPLOYMENT, "path: /readyz", "path: /healthz", "readinessProbe"),
+    "probe on a missing port": (
+        DEPLOYMENT,
+        "port: http\n            periodSeconds: 10",
+        "port: 8080\n            periodSeconds: 10",
+        "port",
+    ),
+    "short grace period": (
+        DEPLOYMENT,
+        "terminationGracePeriodSeconds: 40",
+        "terminationGracePeriodSeconds: 30",
+        "grace",
+    ),
+    "root allowed": (DEPLOYMENT, "runAsNonRoot: true", "runAsNonRoot: false", "runAsNonRoot"),
+    "writable root": (DEPLOYMENT, "readOnlyRootFilesystem: true", "readOnlyRootFilesystem: false", "writable"),
+    "no limits": (DEPLOYMENT, '            limits:\n              cpu: "1"\n', "            limits:\n", "limits"),
+    "sticky service": (
+        "deploy/kubernetes/service.yaml",
+        "sessionAffinity: None",
+        "sessionAffinity: ClientIP",
+        "affinity",
+    ),
+    "service on every pod": (
+        "deploy/kubernetes/service.yaml",
+        "    app.kubernetes.io/component: web\n  ports",
+        "  ports",
+        "web pods",
+    ),
+    "autoscaler on nothing": ("deploy/kubernetes/hpa.yaml", "    kind: Deployment", "    kind: StatefulSet", "scale"),
+    "budget on nothing": ("deploy/kubernetes/pdb.yaml", "      app.kubernetes.io/component: web", "", "Budget"),
+    "job that does not migrate": ("deploy/kubernetes/migrate-job.yaml", '"--noinput"', '"--plan"', "release command"),
+}
+CHECKS = {
+    DOCKERFILE: dockerfile_problems,
+    ".dockerignore": dockerfile_problems,
+    COMPOSE: compose_problems,
+    NGINX: compose_problems,
+}
+
+
+@pytest.mark.parametrize(("path", "old", "new", "expected"), BREAKAGES.values(), ids=BREAKAGES)
+def test_each_property_check_catches_a_breakage(fresh, path, old, new, expected):
+    edit(fresh / path, old, new)
+    problems = CHECKS.get(path, kubernetes_problems)(fresh)
+    assert any(expected in problem for problem in problems), problems
