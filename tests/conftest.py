@@ -17,9 +17,11 @@ from cookiecutter.main import cookiecutter
 
 TEMPLATE = Path(__file__).resolve().parent.parent
 TOOLS = str(Path(sys.executable).parent)  # cookiecutter and uv of this environment
-VARIANTS = {
+VARIANTS = {  # every combination of the choices
     "default": {},
     "without-example-app": {"include_example_app": "no"},
+    "redis-db": {"session_store": "redis+db"},
+    "redis-db-without-example-app": {"session_store": "redis+db", "include_example_app": "no"},
 }
 
 

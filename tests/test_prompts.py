@@ -52,10 +52,11 @@ def test_an_empty_slug_never_writes_into_an_existing_folder(tmp_path):
     assert [path.name for path in tmp_path.iterdir()] == ["keep.txt"]
 
 
-def test_a_choice_outside_its_options_is_refused_by_cookiecutter(tmp_path):
-    result = cookiecutter_cli(tmp_path, include_example_app="maybe")
+@pytest.mark.parametrize(("field", "value"), [("include_example_app", "maybe"), ("session_store", "memcached")])
+def test_a_choice_outside_its_options_is_refused_by_cookiecutter(tmp_path, field, value):
+    result = cookiecutter_cli(tmp_path, **{field: value})
     assert result.returncode != 0
-    assert "include_example_app" in result.stderr
+    assert field in result.stderr
     assert list(tmp_path.iterdir()) == []
 
 
