@@ -84,3 +84,22 @@ def bucket():
     from django.core.files.storage import default_storage
 
     return default_storage.bucket
+
+
+@pytest.fixture(scope="module")
+def web(process_env, static_build, tmp_path_factory):
+    """The Procfile's web process in production mode, also serving tests/probe.py, for one module."""
+    from tests.processes import WebProcess
+
+    env = {**process_env, "DJANGO_SETTINGS_MODULE": "tests.probe_settings"}
+    web = WebProcess(env, tmp_path_factory.mktemp("web")).start()
+    yield web
+    web.stop()
+
+
+@pytest.fixture
+def visitor(web, transactional_db):
+    """A browser whose requests all go to ``web``."""
+    from tests.processes import Balancer, Visitor
+
+    return Visitor(Balancer(web))

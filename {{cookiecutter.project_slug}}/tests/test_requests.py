@@ -6,21 +6,6 @@ import socket
 import pytest
 from django.conf import settings
 
-from tests.processes import Balancer, Visitor, WebProcess
-
-
-@pytest.fixture(scope="module")
-def web(process_env, static_build, tmp_path_factory):
-    env = {**process_env, "DJANGO_SETTINGS_MODULE": "tests.probe_settings"}
-    web = WebProcess(env, tmp_path_factory.mktemp("requests")).start()
-    yield web
-    web.stop()
-
-
-@pytest.fixture
-def visitor(web, transactional_db):
-    return Visitor(Balancer(web))
-
 
 def raw_request(web, head):
     """Send a request head as written, body or none, and return the status line."""

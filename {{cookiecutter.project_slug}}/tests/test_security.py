@@ -7,7 +7,6 @@ import pytest
 from django.conf import settings
 
 from tests.conftest import run_project
-from tests.processes import Balancer, Visitor, WebProcess
 
 
 def test_deployment_checks_pass_with_nothing_silenced(production_env):
@@ -54,19 +53,6 @@ CONTENT_SECURITY_POLICY = {
     "frame-ancestors 'none'",
     "object-src 'none'",
 }
-
-
-@pytest.fixture(scope="module")
-def web(process_env, static_build, tmp_path_factory):
-    env = {**process_env, "DJANGO_SETTINGS_MODULE": "tests.probe_settings"}
-    web = WebProcess(env, tmp_path_factory.mktemp("security")).start()
-    yield web
-    web.stop()
-
-
-@pytest.fixture
-def visitor(web, transactional_db):
-    return Visitor(Balancer(web))
 
 
 def test_pages_carry_the_security_headers_over_http(visitor):
