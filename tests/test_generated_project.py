@@ -63,3 +63,11 @@ def test_its_tests_fail_with_a_clear_message_when_a_service_cannot_be_started(pr
     assert "redis-server is not installed" in result.stdout + result.stderr
     assert "apt-get install redis-server" in result.stdout + result.stderr
     assert " passed" not in result.stdout
+
+
+def test_its_dependency_audit_says_plainly_when_no_vulnerability_database_is_reachable(project):
+    command = ["unshare", "--map-root-user", "--net", "make", "audit"]
+    result = subprocess.run(command, cwd=project.path, env=tool_env(), capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "no vulnerability database is reachable" in result.stderr
+    assert "NOT audited" in result.stderr
