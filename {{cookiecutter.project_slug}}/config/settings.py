@@ -298,7 +298,7 @@ if REDIS_URL:
             "OPTIONS": redis_options,
         },
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    SESSION_ENGINE = "config.sessions"  # Django's cache engine in fewer round trips
     SESSION_CACHE_ALIAS = "sessions"
 else:  # development only: sessions in SQLite survive runserver's reloads
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -26,7 +26,7 @@ def log_in(client):
 
 
 def test_sessions_use_a_dedicated_redis_alias_that_never_swallows_errors():
-    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.cache"
+    assert settings.SESSION_ENGINE == "config.sessions"
     alias = settings.CACHES[settings.SESSION_CACHE_ALIAS]
     assert alias["BACKEND"] == "django_redis.cache.RedisCache"
     assert alias["KEY_PREFIX"] != settings.CACHES["default"]["KEY_PREFIX"]
