@@ -16,7 +16,6 @@ import os
 import threading
 from functools import cached_property
 
-import redis
 from django.conf import settings
 from django.contrib.sessions.backends import cache
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, SessionBase, UpdateError
@@ -36,6 +35,8 @@ def redis_command(*args):
     closed it when idle) is made again, once; a Redis that does not answer costs one timeout, as
     REDIS_TIMEOUT says. A command cut short closes the connection, so no reply is ever left unread.
     """
+    from redis import ConnectionError as Broken  # loaded with the first session, not when a process starts
+
     connection = getattr(held, "connection", None)
     if connection is None or connection.pid != os.getpid():
         pool = get_redis_connection(settings.SESSION_CACHE_ALIAS).connection_pool
@@ -44,7 +45,7 @@ def redis_command(*args):
         try:
             connection.send_command(*args)
             return connection.read_response()
-        except redis.ConnectionError:
+        except Broken:
             connection.disconnect()
             if attempt == 2:
                 raise
