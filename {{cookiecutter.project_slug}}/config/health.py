@@ -63,7 +63,7 @@ def readiness_checks():
     checks = {"database": database, "migrations": migrations, "static": static_manifest}
     if redis_aliases():
         checks["redis"] = redis
-    if settings.STORAGES["default"]["BACKEND"] == "storages.backends.s3.S3Storage":
+    if hasattr(default_storage, "bucket_name"):  # an S3Storage: config.storage.MediaStorage
         # The client is made here, outside the time limit (the first one takes a while); it is thread-safe.
         checks["storage"] = partial(bucket, default_storage.connection.meta.client)
     return checks
