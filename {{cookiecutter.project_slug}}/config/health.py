@@ -45,9 +45,9 @@ def redis_aliases():
     return [alias for alias, cache in settings.CACHES.items() if cache["BACKEND"].startswith("django_redis.")]
 
 
-def redis():
-    for alias in redis_aliases():
-        get_redis_connection(alias).ping()
+def redis(clients):
+    for client in clients:
+        client.ping()
 
 
 def bucket(client):
@@ -61,11 +61,11 @@ def static_manifest():
 
 def readiness_checks():
     checks = {"database": database, "migrations": migrations, "static": static_manifest}
+    # Clients are made here, outside the time limit: the first import of redis or boto3 takes a while.
     if redis_aliases():
-        checks["redis"] = redis
-    if settings.STORAGES["default"]["BACKEND"] == "storages.backends.s3.S3Storage":
-        # The client is made here, outside the time limit (the first one takes a while); it is thread-safe.
-        checks["storage"] = partial(bucket, default_storage.connection.meta.client)
+        checks["redis"] = partial(redis, [get_redis_connection(alias) for alias in redis_aliases()])
+    if hasattr(default_storage, "bucket_name"):  # an S3Storage: config.storage.MediaStorage
+        checks["storage"] = partial(bucket, default_storage.connection.meta.client)  # thread-safe
     return checks
 
 

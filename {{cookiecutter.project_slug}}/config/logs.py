@@ -8,7 +8,7 @@ runs, and written in gunicorn's access log line.
 import json
 import logging
 import re
-import uuid
+import secrets
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
@@ -34,8 +34,8 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        given = request.headers.get("X-Request-ID", "")
-        request.id = given if SANE_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        given = request.META.get("HTTP_X_REQUEST_ID", "")  # not request.headers: that copies every header
+        request.id = given if SANE_REQUEST_ID.fullmatch(given) else secrets.token_hex(16)
         token = request_id.set(request.id)
         try:
             response = self.get_response(request)

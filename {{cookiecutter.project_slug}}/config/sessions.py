@@ -67,21 +67,89 @@ class SessionStore(cached_db.SessionStore):
         super().__init__(session_key)
         self._cache = TolerantCache(self._cache)
 {%- else -%}
-"""Sessions in Redis through the cache engine, with one change: a failed read is an error.
+"""Sessions in Redis in one round trip per read and one per write.
 
-Django's cache engine treats a failed read as an empty session, so a Redis hiccup silently logs the
-user out and hands out a new session in place of the stored one. Here the error goes up instead: the
-request gets a 503 (config/errors.py), and the stored session is intact for the next request.
+Django's cache engine on django-redis asks Redis three times when a request changes its session (read
+it; does it still exist?; write it) and twice for a new one (is this key taken?; write it). This engine
+keeps the same data under the same keys with the same expiry, on the same "sessions" cache alias, so
+either engine reads what the other wrote. It only talks to Redis directly and turns the questions into
+conditions of the write itself: SET ... NX creates a session under a key that nobody has, SET ... XX
+updates one only while it still exists (a logout in another request meanwhile ends it, as in Django).
+A request that never touches its session costs nothing, not even the cache lookup.
+
+A failed read is an error, never an empty session: Django's engine would log the user out silently
+and hand out a new session in place of the stored one.
 """
 
+import os
+import threading
+from functools import cached_property
+
+from django.conf import settings
 from django.contrib.sessions.backends import cache
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, SessionBase, UpdateError
+from django.core.cache import caches
+from django.utils.crypto import get_random_string
+from django_redis import get_redis_connection
+
+held = threading.local()  # each thread's own connection
+
+
+def redis_command(*args):
+    """Send one command on this thread's own connection to the sessions' Redis; return the reply.
+
+    On a small request, redis-py's client and pool cost more than the round trip itself (a retry
+    wrapper, locks, a poll of the socket, metrics). The connection is made like the pool's (address,
+    timeouts, TLS) and used for nothing else. One that broke since its last use (Redis restarted, or
+    closed it when idle) is made again, once; a Redis that does not answer costs one timeout, as
+    REDIS_TIMEOUT says. A command cut short closes the connection, so no reply is ever left unread.
+    """
+    from redis import ConnectionError as Broken  # loaded with the first session, not when a process starts
+
+    connection = getattr(held, "connection", None)
+    if connection is None or connection.pid != os.getpid():
+        pool = get_redis_connection(settings.SESSION_CACHE_ALIAS).connection_pool
+        connection = held.connection = pool.make_connection()  # the pool's settings; never back in the pool
+    for attempt in (1, 2):
+        try:
+            connection.send_command(*args)
+            return connection.read_response()
+        except Broken:
+            connection.disconnect()
+            if attempt == 2:
+                raise
+        except BaseException:
+            connection.disconnect()
+            raise
 
 
 class SessionStore(cache.SessionStore):
+    def __init__(self, session_key=None):
+        SessionBase.__init__(self, session_key)  # the cache is looked up when the session is used
+
+    @cached_property
+    def _cache(self):
+        return caches[settings.SESSION_CACHE_ALIAS]
+
+    def _redis_key(self):
+        return self._cache.make_key(self.cache_key)
+
+    def _get_new_session_key(self):
+        return get_random_string(32, VALID_KEY_CHARS)  # a key that is taken makes SET ... NX fail: create() retries
+
     def load(self):
-        session_data = self._cache.get(self.cache_key)
-        if session_data is not None:
-            return session_data
+        stored = redis_command("GET", self._redis_key())
+        if stored is not None:
+            return self._cache.client.decode(stored)
         self._session_key = None
         return {}
+
+    def save(self, must_create=False):
+        if self.session_key is None:
+            return self.create()
+        data = self._cache.client.encode(self._get_session(no_load=must_create))
+        condition = "NX" if must_create else "XX"
+        age = max(self.get_expiry_age(), 1)
+        if redis_command("SET", self._redis_key(), data, "EX", age, condition) is None:
+            raise CreateError if must_create else UpdateError
 {%- endif %}

@@ -19,7 +19,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
-from botocore.config import Config as BotoConfig
 from csp.constants import NONE, SELF
 from environs import Env, EnvValidationError, ValidationError
 from environs import validate as rules
@@ -333,7 +332,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {"staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
 if AWS_STORAGE_BUCKET_NAME:
     STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "config.storage.MediaStorage",  # S3Storage with time limits (config/storage.py)
         "OPTIONS": {
             "bucket_name": AWS_STORAGE_BUCKET_NAME,
             "endpoint_url": AWS_S3_ENDPOINT_URL,
@@ -344,13 +343,6 @@ if AWS_STORAGE_BUCKET_NAME:
             "querystring_auth": True,  # URLs are signed and expire
             "querystring_expire": 3600,
             "file_overwrite": False,  # a new upload with a taken name gets a new name
-            "client_config": BotoConfig(
-                signature_version="s3v4",
-                s3={"addressing_style": "path" if AWS_S3_ENDPOINT_URL else "auto"},
-                connect_timeout=2,
-                read_timeout=10,
-                retries={"max_attempts": 2, "mode": "standard"},
-            ),
         },
     }
 else:  # development only

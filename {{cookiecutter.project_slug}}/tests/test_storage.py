@@ -5,10 +5,14 @@ from urllib.request import urlopen
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from storages.backends.s3 import S3Storage
 
 
-def test_media_storage_is_the_s3_bucket():
-    assert default_storage.__class__.__module__ == "storages.backends.s3"
+def test_media_storage_is_the_s3_bucket_with_bounded_waits():
+    assert isinstance(default_storage, S3Storage)
+    config = default_storage.client_config
+    assert (config.connect_timeout, config.read_timeout, config.retries["max_attempts"]) == (2, 10, 2)
+    assert config.s3["addressing_style"] == "path"  # the tests' S3 server is an endpoint of its own
 
 
 def test_a_file_is_uploaded_read_and_deleted_on_the_bucket(bucket):

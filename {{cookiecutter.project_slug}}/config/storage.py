@@ -1,0 +1,25 @@
+"""Media in S3: django-storages' S3Storage with bounded waits and few retries.
+
+The botocore configuration is made when the storage is first used, not in the settings: importing
+botocore takes about a tenth of a second and 5 MB, which every process paid at start, whether or not
+it ever touched a file.
+"""
+
+from botocore.config import Config
+from storages.backends.s3 import S3Storage
+
+
+class MediaStorage(S3Storage):
+    def __init__(self, **options):
+        path_style = bool(options.get("endpoint_url"))  # S3-compatible stores rarely have bucket subdomains
+        options.setdefault(
+            "client_config",
+            Config(
+                signature_version="s3v4",
+                s3={"addressing_style": "path" if path_style else "auto"},
+                connect_timeout=2,
+                read_timeout=10,
+                retries={"max_attempts": 2, "mode": "standard"},
+            ),
+        )
+        super().__init__(**options)
