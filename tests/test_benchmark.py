@@ -16,9 +16,10 @@ benchmark = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(benchmark)
 
 
-def scenario(label, name, rps, violations=0, errors=0, workers_kib=(50_000, 52_000)):
+def scenario(label, name, rps, violations=0, errors=0, workers_kib=(50_000, 52_000), round_number=1):
     record = {
         "kind": "scenario",
+        "round": round_number,
         "label": label,
         "scenario": name,
         "rps": rps,
@@ -67,6 +68,7 @@ def test_ratios_and_targets_come_from_the_medians(args, capsys):
     assert targets["cold start"]["ratio"] == pytest.approx(650 / 510)
     assert targets["memory per worker"]["ratio"] == pytest.approx(51_000 / 41_000)
     assert [result["met"] for result in targets.values()] == [True, True, True, False, False]
+    assert targets["session-write rate"]["ratio_within_rounds"] == pytest.approx(0.9)
     table = capsys.readouterr().out
     assert "| shipped | write | 900 | 0.90 |" in table
     assert "lost (expected)" in table
@@ -78,3 +80,17 @@ def test_a_missed_target_never_fails_the_run(args):
 
 def test_a_broken_session_counter_fails_the_run(args):
     assert benchmark.report(records(violations=1), args, None) == 1
+
+
+def test_ratios_within_rounds_are_not_moved_by_a_load_that_came_in_the_middle_of_a_round(args):
+    # The machine got busy in round 2, after the in-process run and before the shipped one.
+    busy = [
+        scenario("in-process", "session", 1000, round_number=2),
+        scenario("shipped", "session", 450, round_number=2),
+        scenario("shipped", "session", 440, round_number=3),
+        scenario("in-process", "session", 490, round_number=3),
+    ]
+    summary, per_variant = benchmark.summarize(records() + busy)
+    write = benchmark.targets(summary, per_variant)[0]
+    assert write["ratio"] == pytest.approx(450 / 1000)
+    assert write["ratio_within_rounds"] == pytest.approx(440 / 490)
