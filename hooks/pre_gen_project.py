@@ -30,6 +30,7 @@ PROJECT_IMPORTS = {
     "pytest",
     "pytest_django",
     "redis",
+    "stateless",
     "static",
     "storages",
     "templates",

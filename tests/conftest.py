@@ -6,6 +6,7 @@ environment when set (each project gets its own database name), else services th
 
 import os
 import secrets
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -40,6 +41,12 @@ def run(command, cwd, env=None, timeout=900):
     )
     assert result.returncode == 0, f"{command} failed:\n{result.stdout[-6000:]}\n{result.stderr[-6000:]}"
     return result
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def own_database(name):

@@ -1,6 +1,7 @@
 """Baking: every variant renders completely, offline, with no secret in it."""
 
 import filecmp
+import re
 import subprocess
 
 import pytest
@@ -62,3 +63,32 @@ def test_the_slug_is_derived_from_the_project_name(tmp_path):
     root = bake(tmp_path, project_name="Ünïcode Shop-Front", time_zone="Europe/Paris")
     assert root.name == "unicode_shop_front"
     assert 'TIME_ZONE = "Europe/Paris"' in (root / "config" / "settings.py").read_text()
+
+
+def backticked(root, section, column=0):
+    """The paths named in a column of the README section's table."""
+    text = (root / "README.md").read_text().split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
+    cells = [row.split(" | ")[column] for row in text.splitlines() if row.startswith("| ") and "`" in row]
+    return [path for cell in cells for path in re.findall(r"`([^`]+)`", cell)]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_the_readme_layout_names_every_part_of_the_tree_and_config_holds_only_wiring(tmp_path, variant):
+    root = bake(tmp_path, **VARIANTS[variant])
+    listed = backticked(root, "Layout")
+    assert [path for path in listed if not (root / path).exists()] == [], "named in the layout but not baked"
+    parts = [path.name for path in root.iterdir() if path.name not in ("README.md", ".gitignore")]
+    parts += [f"stateless/{path.name}" for path in (root / "stateless").iterdir() if path.name != "__init__.py"]
+    unnamed = [part for part in parts if not any(part == path.rstrip("/") for path in listed)]
+    unnamed = [part for part in unnamed if not any(path.startswith(f"{part}/") for path in listed)]
+    assert unnamed == [], "baked but not named in the README's layout"
+    assert sorted(path.name for path in (root / "config").iterdir()) == [
+        "__init__.py",
+        "asgi.py",
+        "settings.py",
+        "urls.py",
+        "wsgi.py",
+    ]
+    proofs = set(backticked(root, "Tests", column=-1))
+    guarantees = {f"tests/guarantees/{path.name}" for path in (root / "tests" / "guarantees").glob("test_*.py")}
+    assert guarantees == proofs, "the README's table of guarantees and tests/guarantees disagree"

@@ -75,7 +75,7 @@ def procfile(root):
 
 
 def health_paths(root):
-    source = (root / "config" / "health.py").read_text()
+    source = (root / "stateless" / "health.py").read_text()
     names = ("LIVENESS_PATH", "READINESS_PATH")
     return {name: re.search(rf'^{name} = "(/\w+)"$', source, re.MULTILINE).group(1) for name in names}
 

@@ -20,10 +20,21 @@ def test_its_own_tests_pass_on_real_services(project, tmp_path):
     summary = result.stdout.strip().splitlines()[-1]
     assert " passed" in summary and "failed" not in summary and "skipped" not in summary, summary
     cases = ElementTree.parse(report).getroot().iter("testcase")
-    cross_process = [case for case in cases if case.get("classname") == "tests.test_stateless"]
+    cross_process = [case for case in cases if case.get("classname") == "tests.guarantees.test_stateless"]
     assert len(cross_process) >= 12, "the cross-process suite did not run"
     outcomes = {child.tag for case in cross_process for child in case}
     assert not outcomes & {"failure", "error", "skipped"}, "a cross-process test did not pass"
+
+
+def test_its_fast_target_runs_the_teams_tests_without_any_server(project):
+    # No network at all, not even loopback: nothing can be started or reached.
+    command = ["unshare", "--map-root-user", "--net", "make", "test-fast", "PYTEST_ARGS=-q -p no:cacheprovider"]
+    env = tool_env(DATABASE_URL=None, REDIS_URL=None, AWS_S3_ENDPOINT_URL=None, AWS_STORAGE_BUCKET_NAME=None)
+    result = subprocess.run(command, cwd=project.path, env=env, capture_output=True, text=True, timeout=300)
+    summary = result.stdout.strip().splitlines()[-1]
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert " passed" in summary and "failed" not in summary, summary
+    print(f"make test-fast ({project.variant}): {summary}")
 
 
 def test_its_own_linters_pass(project):
@@ -57,7 +68,7 @@ def test_it_passes_the_deployment_checks_in_production(project):
 def test_its_tests_fail_with_a_clear_message_when_a_service_cannot_be_started(project):
     # No REDIS_URL, and no redis-server on the PATH: the run stops, saying what to install.
     env = tool_env(PATH="/nonexistent", REDIS_URL=None, DATABASE_URL=own_database("unused"))
-    command = [".venv/bin/python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_logging.py"]
+    command = [".venv/bin/python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/guarantees/test_logging.py"]
     result = subprocess.run(command, cwd=project.path, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
     assert "redis-server is not installed" in result.stdout + result.stderr

@@ -8,21 +8,13 @@ import subprocess
 import time
 import urllib.request
 
-from tests.conftest import TEMPLATE, bake, run, tool_env
+from tests.conftest import TEMPLATE, bake, free_port, run, tool_env
 
 
 def readme_commands():
     text = (TEMPLATE / "README.md").read_text()
     block = text.split("```sh\n", 1)[1].split("```", 1)[0]
     return [line for line in block.splitlines() if line.strip() and not line.startswith("#")]
-
-
-def free_port():
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_the_readme_opens_with_two_commands_and_ci_runs_the_second():
@@ -71,7 +63,7 @@ def test_the_first_readme_command_generates_a_project_and_serves_it(tmp_path):
 def test_the_projects_tests_start_their_own_services_when_none_are_given(tmp_path):
     project = bake(tmp_path)
     env = tool_env(DATABASE_URL=None, REDIS_URL=None, AWS_S3_ENDPOINT_URL=None, AWS_STORAGE_BUCKET_NAME=None)
-    tests = "tests/test_redis.py tests/test_storage.py tests/test_health.py tests/test_documents.py"
+    tests = "tests/guarantees/test_backing_services.py tests/guarantees/test_health.py tests/test_documents.py"
     result = run(["make", "test", f"PYTEST_ARGS=-q -p no:cacheprovider {tests}"], project, env=env)
     assert " passed" in result.stdout.splitlines()[-1]
     assert "failed" not in result.stdout.splitlines()[-1]

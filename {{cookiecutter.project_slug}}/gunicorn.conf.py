@@ -38,11 +38,10 @@ worker_tmp_dir = "/dev/shm" if Path("/dev/shm").is_dir() else None  # noqa: S108
 
 accesslog = "-"
 errorlog = "-"
-access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms request_id=%({x-request-id}o)s'
+logger_class = "stateless.logs.JsonAccessLogger"  # JSON access lines at a quarter of gunicorn's cost
 if settings.PRODUCTION:
-    logger_class = "config.access_log.JsonAccessLogger"  # the same JSON access lines, at a quarter of the cost
     logconfig_dict = {
-        "formatters": {"json": {"()": "config.logs.JsonFormatter"}},
+        "formatters": {"json": {"()": "stateless.logs.JsonFormatter"}},
         "handlers": {  # the names of gunicorn's default handlers, so that its defaults use them too
             "console": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"},
             "error_console": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"},

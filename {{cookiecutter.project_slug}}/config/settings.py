@@ -1,102 +1,40 @@
 """Settings: every value comes from the environment.
 
-The first half reads and validates the environment and stops the process with one message that
-lists every problem. The second half configures Django, one backing service at a time.
-The README's table of variables is generated from the ``variable()`` calls below.
-
-DJANGO_ENV selects the mode:
-- production (the default): every secret and backing service must be given; nothing has a default.
-- development: each missing backing service falls back to something embedded (SQLite file, process
-  memory, local disk), which is convenient and NOT stateless.
-- build: used by ``manage.py collectstatic`` at image build time; needs no secret and no service.
+The first half reads and validates the environment (stateless/environment.py says how, and what
+DJANGO_ENV's three modes mean) and stops the process with one message that lists every problem. The
+second half configures Django, one backing service at a time. The README's table of variables is
+generated from the ``variable()`` calls below.
 """
 
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
-from environs import Env, EnvValidationError, ValidationError
-from environs import validate as rules
+
+from stateless.environment import (
+    Environment,
+    admin_path,
+    in_range,
+    not_empty,
+    one_of,
+    secret_key_is_strong,
+    supported_database_url,
+    url_with_scheme,
+    urls_with_scheme,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # --- Environment -----------------------------------------------------------------------------
 
-env = Env(eager=False)  # collect every problem; report them together when sealed
-MODES = ("production", "development", "build")
-DJANGO_ENV = env.str("DJANGO_ENV", "production", validate=rules.OneOf(MODES))
+environment = Environment()
+DJANGO_ENV = environment.mode
 DEVELOPMENT = DJANGO_ENV == "development"
-PRODUCTION = DJANGO_ENV not in ("development", "build")  # an invalid mode gets production's rules
-
-REQUIRED = "required"  # the production "default" of a variable that must be set
-
-
-@dataclass(frozen=True)
-class Variable:
-    name: str
-    meaning: str
-    production: Any
-    development: Any
-
-
-VARIABLES: dict[str, Variable] = {
-    "DJANGO_ENV": Variable(
-        "DJANGO_ENV", "`production`, `development` or `build` (see above).", "production", "development"
-    )
-}
-
-
-def variable(name, meaning, parse=env.str, *, default=REQUIRED, development=REQUIRED, **options):
-    """Read one variable and record it for the README; in development the ``development``
-    default applies (the production default when none is given)."""
-    if development == REQUIRED:
-        development = default
-    VARIABLES[name] = Variable(name, meaning, default, development)
-    mode_default = default if PRODUCTION else development
-    if mode_default == REQUIRED:
-        return parse(name, **options)
-    return parse(name, mode_default, **options)
-
-
-def secret_key_is_strong(value):
-    if len(value) < 50 or len(set(value)) < 5 or value.startswith("django-insecure"):
-        raise ValidationError(
-            "must be at least 50 random characters, not starting with 'django-insecure' "
-            "(make one: python -c 'import secrets; print(secrets.token_urlsafe(50))')."
-        )
-
-
-def url_with_scheme(*schemes):
-    def validate(value):
-        try:
-            parts = urlsplit(value)
-            valid = parts.scheme in schemes and bool(parts.hostname) and parts.port != 0
-        except ValueError:  # a malformed host or a port that is not a number
-            valid = False
-        if not valid:
-            raise ValidationError(f"must be a {' or '.join(schemes)} URL with a host.")
-
-    return validate
-
-
-def supported_database_url(value):
-    try:
-        engine = dj_database_url.parse(value)["ENGINE"]
-    except ValueError:
-        engine = None
-    if engine not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
-        raise ValidationError("must be a postgres:// URL (or sqlite:/// for local experiments).")
-
-
-def admin_path(value):
-    if not value.endswith("/") or value.startswith("/"):
-        raise ValidationError("must be a path like 'admin/': a trailing slash and no leading one.")
-
+PRODUCTION = environment.production
+VARIABLES = environment.variables
+variable = environment.variable
 
 SECRET_KEY = variable(
     "DJANGO_SECRET_KEY",
@@ -105,29 +43,29 @@ SECRET_KEY = variable(
     validate=secret_key_is_strong if PRODUCTION else None,
 )
 DEBUG = variable(
-    "DJANGO_DEBUG", "Django's debug pages. Never on in production.", env.bool, default=False, development=True
+    "DJANGO_DEBUG", "Django's debug pages. Never on in production.", "bool", default=False, development=True
 )
 ALLOWED_HOSTS = variable(
     "DJANGO_ALLOWED_HOSTS",
     "Comma-separated host names the site answers to.",
-    env.list,
+    "list",
     development=["localhost", "127.0.0.1", "[::1]"],
-    validate=rules.Length(min=1, error="must name at least one host."),
+    validate=not_empty,
 )
 CSRF_TRUSTED_ORIGINS = variable(
     "DJANGO_CSRF_TRUSTED_ORIGINS",
     "Comma-separated origins (`https://host`) allowed to post forms from another origin.",
-    env.list,
+    "list",
     default=[],
     subcast=str,
-    validate=lambda origins: [url_with_scheme("http", "https")(origin) for origin in origins],
+    validate=urls_with_scheme("http", "https"),
 )
 ADMIN_URL = variable("DJANGO_ADMIN_URL", "Path of the admin site.", default="admin/", validate=admin_path)
 LOG_LEVEL = variable(
     "DJANGO_LOG_LEVEL",
     "Lowest level of log records written to stdout.",
     default="INFO",
-    validate=rules.OneOf(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]),
+    validate=one_of(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]),
 )
 DATABASE_URL = variable(
     "DATABASE_URL",
@@ -145,9 +83,9 @@ REDIS_URL = variable(
 REDIS_TIMEOUT = variable(
     "REDIS_TIMEOUT",
     "Seconds to wait for Redis to connect or answer before the request fails.",
-    env.float,
+    "float",
     default=1.0,
-    validate=rules.Range(min=0.05, max=30),
+    validate=in_range(min=0.05, max=30),
 )
 REDIS_KEY_PREFIX = variable(
     "REDIS_KEY_PREFIX",
@@ -175,36 +113,18 @@ AWS_SECRET_ACCESS_KEY = variable(
 MAX_REQUEST_BODY_MB = variable(
     "MAX_REQUEST_BODY_MB",
     "Largest request body (uploads included) in MB; larger ones get 413.",
-    env.int,
+    "int",
     default=10,
-    validate=rules.Range(min=1, max=1024),
+    validate=in_range(min=1, max=1024),
 )
-PORT = variable("PORT", "Port gunicorn listens on.", env.int, default=8000, validate=rules.Range(1, 65535))
-WEB_CONCURRENCY = variable(
-    "WEB_CONCURRENCY", "Gunicorn worker processes.", env.int, default=2, validate=rules.Range(min=1)
-)
+PORT = variable("PORT", "Port gunicorn listens on.", "int", default=8000, validate=in_range(1, 65535))
+WEB_CONCURRENCY = variable("WEB_CONCURRENCY", "Gunicorn worker processes.", "int", default=2, validate=in_range(min=1))
 
 
-def stop_on_configuration_errors():
-    problems = {}
-    try:
-        env.seal()
-    except EnvValidationError as error:
-        problems.update(error.error_messages)
-    if bool(AWS_ACCESS_KEY_ID) != bool(AWS_SECRET_ACCESS_KEY):
-        problems["AWS_SECRET_ACCESS_KEY"] = ["set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither."]
-    if not problems:
-        return
-    lines = [f"Configuration error (DJANGO_ENV={DJANGO_ENV or 'invalid'}): fix these environment variables."]
-    for name in sorted(problems):
-        messages = problems[name]
-        text = " ".join(str(message) for message in messages) if isinstance(messages, list) else str(messages)
-        text = text.replace("Environment variable not set.", "not set; required in production.")
-        lines.append(f"  {name}: {text}")
-    sys.exit("\n".join(lines))
-
-
-stop_on_configuration_errors()
+problems = {}  # name: [messages], for rules that span variables; seal() adds each bad variable's own
+if bool(AWS_ACCESS_KEY_ID) != bool(AWS_SECRET_ACCESS_KEY):
+    problems["AWS_SECRET_ACCESS_KEY"] = ["set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither."]
+environment.seal(problems)
 
 if DEVELOPMENT and os.environ.get("RUN_MAIN") != "true":  # once, not again in runserver's reloader
     embedded = []
@@ -231,18 +151,18 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "config",  # the statelessness checks (config/checks.py)
+    "stateless",  # keeps the processes stateless and operable: checks, sessions, storage, probes
 {%- if cookiecutter.include_example_app == "yes" %}
     "documents",
 {%- endif %}
 ]
 
 MIDDLEWARE = [
-    "config.logs.RequestIdMiddleware",
-    "config.health.HealthCheckMiddleware",  # before host validation and the HTTPS redirect
+    "stateless.middleware.RequestIdMiddleware",
+    "stateless.middleware.HealthCheckMiddleware",  # before host validation and the HTTPS redirect
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
-    "config.limits.RequestBodyLimitMiddleware",
+    "stateless.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -288,7 +208,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # https://github.com/jazzband/django-redis
 {%- if cookiecutter.session_store == "redis+db" %}
 # Sessions use their own alias and key prefix. They are written to PostgreSQL and cached in Redis
-# (config/sessions.py), so a Redis outage or flush loses no session and fails no request: the
+# (stateless/sessions/cached_db.py), so a Redis outage or flush loses no session and fails no request: the
 # session store tolerates errors on its alias, and logs them.
 {%- else %}
 # Sessions use their own alias and key prefix, and errors are never ignored on it: the cache
@@ -314,7 +234,7 @@ if REDIS_URL:
             "OPTIONS": redis_options,
         },
     }
-    SESSION_ENGINE = "config.sessions"
+    SESSION_ENGINE = "stateless.sessions.{{ 'cached_db' if cookiecutter.session_store == 'redis+db' else 'cache' }}"
     SESSION_CACHE_ALIAS = "sessions"
 else:  # development only: sessions in SQLite survive runserver's reloads
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -332,7 +252,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {"staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
 if AWS_STORAGE_BUCKET_NAME:
     STORAGES["default"] = {
-        "BACKEND": "config.storage.MediaStorage",  # S3Storage with time limits (config/storage.py)
+        "BACKEND": "stateless.storage.MediaStorage",  # S3Storage with time limits
         "OPTIONS": {
             "bucket_name": AWS_STORAGE_BUCKET_NAME,
             "endpoint_url": AWS_S3_ENDPOINT_URL,
@@ -382,9 +302,9 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "config.logs.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "stateless.logs.RequestIdFilter"}},
     "formatters": {
-        "json": {"()": "config.logs.JsonFormatter"},
+        "json": {"()": "stateless.logs.JsonFormatter"},
         "readable": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
     "handlers": {

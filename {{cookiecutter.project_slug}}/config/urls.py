@@ -14,4 +14,4 @@ urlpatterns = [
 ]
 if settings.MEDIA_URL:  # development only: media on the local disk, served when DEBUG is on
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
-handler500 = "config.errors.server_error"  # 503 when a backing service is down
+handler500 = "stateless.errors.server_error"  # 503 when a backing service is down

@@ -1,33 +1,49 @@
-"""Test set-up: real services, a production-mode environment, and helpers to run the project.
+"""Test set-up for the whole suite.
 
-Django is configured here, in pytest_configure, after the services are known: pytest-django then
-sets it up. Tests run the production configuration, as deployed.
+``make test`` runs every test in production mode against real PostgreSQL, Redis and an S3 server:
+the ones the environment names, or throwaway ones that tests/harness/services.py starts. ``make
+test-fast`` (``pytest --fast``) runs the team's own tests alone, without tests/guarantees, on the
+embedded development defaults: SQLite in memory, process memory, a temporary media folder, no
+server. The team's tests pass both ways.
+
+Django is configured in pytest_configure, once the services are known; pytest-django sets it up next.
 """
 
 import os
 import subprocess
-import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
 
-from tests.services import ServiceError, Services
+from tests.harness.processes import run_project
+from tests.harness.services import ServiceError, Services
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-SLUG = "{{ cookiecutter.project_slug }}"
-services = Services(SLUG)
+GUARANTEES = Path(__file__).resolve().parent / "guarantees"
+services = Services("{{ cookiecutter.project_slug }}")
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--fast",
+        action="store_true",
+        help="the team's tests only (not tests/guarantees), on the embedded development defaults: no server",
+    )
 
 
 def pytest_configure(config):
     if config.option.help or config.option.version:
         return
-    try:
-        os.environ.update(services.environment())
-    except (ServiceError, subprocess.CalledProcessError) as error:
-        services.stop()
-        pytest.exit(f"Cannot start the backing services for the tests: {error}", returncode=3)
+    if config.option.fast:
+        for name in ("DATABASE_URL", "REDIS_URL", "AWS_STORAGE_BUCKET_NAME"):
+            os.environ.pop(name, None)
+        os.environ["DJANGO_ENV"] = "development"
+    else:
+        try:
+            os.environ.update(services.environment())
+        except (ServiceError, subprocess.CalledProcessError) as error:
+            services.stop()
+            pytest.exit(f"Cannot start the backing services for the tests: {error}", returncode=3)
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     from django.conf import settings
 
@@ -38,35 +54,10 @@ def pytest_unconfigure(config):
     services.stop()
 
 
-def run_project(*args, env=None, timeout=60):
-    """Run a command of the project (``manage.py check``, say) in a fresh process."""
-    return subprocess.run(
-        [sys.executable, *args], cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=timeout
-    )
-
-
-@pytest.fixture
-def client():
-    """A client that comes through the TLS-terminating load balancer, as production traffic does."""
-    return Client(headers={"X-Forwarded-Proto": "https"})
-
-
-@pytest.fixture(scope="session")
-def process_env(django_db_setup):
-    """The environment of a production process that uses the test database."""
-    from django.conf import settings
-
-    test_database = f"/{settings.DATABASES['default']['NAME']}"
-    url = urlsplit(os.environ["DATABASE_URL"])._replace(path=test_database).geturl()
-    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"  # gunicorn of this venv
-    return {**os.environ, "DATABASE_URL": url, "PATH": path}
-
-
-@pytest.fixture
-def production_env(process_env, transactional_db):
-    """``process_env`` for a test whose data other processes must see: committed, not inside a
-    test's transaction."""
-    return dict(process_env)
+def pytest_ignore_collect(collection_path, config):
+    if config.option.fast and (collection_path == GUARANTEES or GUARANTEES in collection_path.parents):
+        return True
+    return None
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -78,28 +69,16 @@ def static_build():
     return result
 
 
-@pytest.fixture
-def bucket():
-    """The test bucket, through boto3 over the network."""
-    from django.core.files.storage import default_storage
+@pytest.fixture(autouse=True)
+def media_in_a_temporary_folder(request, tmp_path):
+    """Uploads of a development-mode run land in the test's own folder, never in the project."""
+    from django.conf import settings
 
-    return default_storage.bucket
-
-
-@pytest.fixture(scope="module")
-def web(process_env, static_build, tmp_path_factory):
-    """The Procfile's web process in production mode, also serving tests/probe.py, for one module."""
-    from tests.processes import WebProcess
-
-    env = {**process_env, "DJANGO_SETTINGS_MODULE": "tests.probe_settings"}
-    web = WebProcess(env, tmp_path_factory.mktemp("web")).start()
-    yield web
-    web.stop()
+    if not settings.AWS_STORAGE_BUCKET_NAME:
+        request.getfixturevalue("settings").MEDIA_ROOT = tmp_path
 
 
 @pytest.fixture
-def visitor(web, transactional_db):
-    """A browser whose requests all go to ``web``."""
-    from tests.processes import Balancer, Visitor
-
-    return Visitor(Balancer(web))
+def client():
+    """A client that comes through the TLS-terminating load balancer, as production traffic does."""
+    return Client(headers={"X-Forwarded-Proto": "https"})

@@ -1,0 +1,117 @@
+"""Reading the settings from the environment, as config/settings.py does.
+
+Every variable is read once, through ``Environment.variable()``, which records it for the README's
+table (``manage.py envtable``). Problems are collected, not raised: ``seal()`` stops the process
+with one message that lists all of them, and no traceback.
+
+DJANGO_ENV selects the mode:
+- production (the default): every secret and backing service must be given; nothing has a default.
+- development: each missing backing service falls back to something embedded (SQLite file, process
+  memory, local disk), which is convenient and NOT stateless.
+- build: used by ``manage.py collectstatic`` at image build time; needs no secret and no service.
+"""
+
+import sys
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import dj_database_url
+from environs import Env, EnvValidationError, ValidationError
+from environs import validate as rules
+
+MODES = ("production", "development", "build")
+REQUIRED = "required"  # the production "default" of a variable that must be set
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    meaning: str
+    production: Any
+    development: Any
+
+
+class Environment:
+    def __init__(self):
+        self.env = Env(eager=False)  # collect every problem; report them together when sealed
+        self.mode = self.env.str("DJANGO_ENV", "production", validate=rules.OneOf(MODES))
+        self.production = self.mode not in ("development", "build")  # an invalid mode gets production's rules
+        self.variables = {
+            "DJANGO_ENV": Variable(
+                "DJANGO_ENV", "`production`, `development` or `build` (see above).", "production", "development"
+            )
+        }
+
+    def variable(self, name, meaning, parse="str", *, default=REQUIRED, development=REQUIRED, **options):
+        """Read one variable (``parse`` names an environs parser) and record it for the README; in
+        development the ``development`` default applies (the production default when none is given)."""
+        if development == REQUIRED:
+            development = default
+        self.variables[name] = Variable(name, meaning, default, development)
+        mode_default = default if self.production else development
+        read = getattr(self.env, parse)
+        return read(name, **options) if mode_default == REQUIRED else read(name, mode_default, **options)
+
+    def seal(self, problems):
+        """Stop the process if any variable was bad or ``problems`` (name: message) has anything."""
+        try:
+            self.env.seal()
+        except EnvValidationError as error:
+            problems.update(error.error_messages)
+        if not problems:
+            return
+        lines = [f"Configuration error (DJANGO_ENV={self.mode or 'invalid'}): fix these environment variables."]
+        for name in sorted(problems):
+            messages = problems[name]
+            text = " ".join(map(str, messages)) if isinstance(messages, list) else str(messages)
+            text = text.replace("Environment variable not set.", "not set; required in production.")
+            lines.append(f"  {name}: {text}")
+        sys.exit("\n".join(lines))
+
+
+# --- Rules for values ----------------------------------------------------------------------------
+
+one_of = rules.OneOf
+in_range = rules.Range
+not_empty = rules.Length(min=1, error="must name at least one host.")
+
+
+def secret_key_is_strong(value):
+    if len(value) < 50 or len(set(value)) < 5 or value.startswith("django-insecure"):
+        raise ValidationError(
+            "must be at least 50 random characters, not starting with 'django-insecure' "
+            "(make one: python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+        )
+
+
+def url_with_scheme(*schemes):
+    def validate(value):
+        try:
+            parts = urlsplit(value)
+            valid = parts.scheme in schemes and bool(parts.hostname) and parts.port != 0
+        except ValueError:  # a malformed host or a port that is not a number
+            valid = False
+        if not valid:
+            raise ValidationError(f"must be a {' or '.join(schemes)} URL with a host.")
+
+    return validate
+
+
+def urls_with_scheme(*schemes):
+    one = url_with_scheme(*schemes)
+    return lambda values: [one(value) for value in values]
+
+
+def supported_database_url(value):
+    try:
+        engine = dj_database_url.parse(value)["ENGINE"]
+    except ValueError:
+        engine = None
+    if engine not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
+        raise ValidationError("must be a postgres:// URL (or sqlite:/// for local experiments).")
+
+
+def admin_path(value):
+    if not value.endswith("/") or value.startswith("/"):
+        raise ValidationError("must be a path like 'admin/': a trailing slash and no leading one.")

@@ -1,0 +1,75 @@
+"""Every file that configures a deployed process agrees with the settings: it gives each variable that
+production requires, and names no variable that the settings do not read."""
+
+import re
+
+import yaml
+from django.conf import settings
+
+from stateless.environment import REQUIRED
+from tests.harness.processes import PROJECT_DIR
+
+KUBERNETES = PROJECT_DIR / "deploy" / "kubernetes"
+ASSIGNMENT = re.compile(r"^(#\s*)?([A-Z][A-Z0-9_]*)=", re.MULTILINE)
+
+
+def required():
+    return {name for name, var in settings.VARIABLES.items() if var.production == REQUIRED}
+
+
+def known():
+    return set(settings.VARIABLES)
+
+
+def env_example():
+    """The names .env.example sets, and those it shows commented out with their default."""
+    given, shown = set(), set()
+    for comment, name in ASSIGNMENT.findall((PROJECT_DIR / ".env.example").read_text()):
+        (shown if comment else given).add(name)
+    return given, shown
+
+
+def kubernetes(kind):
+    manifests = [yaml.safe_load(path.read_text()) for path in sorted(KUBERNETES.glob("*.yaml"))]
+    return [manifest for manifest in manifests if manifest.get("kind") == kind]
+
+
+def test_the_settings_require_something_in_production():
+    assert required(), "no variable is required in production: the checks below would prove nothing"
+
+
+def test_env_example_sets_every_required_variable_and_shows_every_other():
+    given, shown = env_example()
+    assert required() - given == set(), "required in production but not set in .env.example"
+    assert given & shown == set(), "both set and commented out in .env.example"
+    assert known() - given - shown == set(), "read by the settings but missing from .env.example"
+    assert (given | shown) - known() == set(), "in .env.example but not read by the settings"
+
+
+def test_compose_gives_release_and_web_the_same_complete_environment():
+    services = yaml.safe_load((PROJECT_DIR / "compose.yaml").read_text())["services"]
+    release, web = services["release"]["environment"], services["web"]["environment"]
+    assert isinstance(web, dict), "write compose environments as mappings"
+    assert release == web, "the release process must migrate the database the web process uses"
+    assert required() - set(web) == set(), "required in production but not given by compose.yaml"
+    assert set(web) - known() == set(), "in compose.yaml but not read by the settings"
+
+
+def test_kubernetes_gives_every_workload_the_config_map_and_the_secret():
+    (config_map,) = kubernetes("ConfigMap")
+    (secret,) = kubernetes("Secret")
+    config, secrets = set(config_map["data"]), set(secret["stringData"])
+    assert required() - config - secrets == set(), "required in production but in neither ConfigMap nor Secret"
+    assert (config | secrets) - known() == set(), "in the ConfigMap or Secret but not read by the settings"
+    assert config & secrets == set(), "given twice: the Secret would silently win"
+    assert {name for name in config if "SECRET" in name} == set(), "a secret in the ConfigMap"
+    sources = [
+        {"configMapRef": {"name": config_map["metadata"]["name"]}},
+        {"secretRef": {"name": secret["metadata"]["name"]}},
+    ]
+    workloads = kubernetes("Deployment") + kubernetes("Job")
+    assert len(workloads) == 2
+    for workload in workloads:
+        for container in workload["spec"]["template"]["spec"]["containers"]:
+            assert container["envFrom"] == sources, workload["metadata"]["name"]
+            assert {variable["name"] for variable in container.get("env", [])} - known() == set()

@@ -1,5 +1,0 @@
-"""The project's own settings, serving the probe views of tests/probe.py besides its own URLs."""
-
-from config.settings import *  # noqa: F403
-
-ROOT_URLCONF = "tests.probe"
