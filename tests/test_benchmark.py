@@ -1,6 +1,8 @@
 """The benchmark (bench/): its report, from records (medians, ratios, targets, and an exit status that only
-correctness decides). The benchmark itself bakes and loads a project for minutes, so it is not run here:
-see the README's Benchmark section. No test here asserts a timing."""
+correctness decides), and its load driver (bench/load_driver.py with wrk and bench/load.lua) against a
+small server of this module's own on loopback, whose answers keep or break each client's counter.
+The benchmark itself bakes and loads a project for minutes, so it is not run here: see the README's
+Benchmark section. No test here asserts a timing."""
 
 import argparse
 import importlib.util
@@ -138,3 +140,131 @@ def test_what_is_missing_is_said_before_anything_starts(tmp_path, monkeypatch, c
     assert "wrk is not installed" in said and "apt-get install wrk" in said
     assert "make is not installed" in said
     assert f"nothing answers on 127.0.0.1:{closed} (--postgres-url" in said
+
+
+# --- the load driver, against a server of this module's own --------------------------------------
+
+# A master that forks two workers, as gunicorn does, on one listening socket. Its counter is stateless:
+# it travels in the cookie `n`, so any worker can answer any client. MODE breaks it on purpose.
+SERVER = """
+import http.server, os, sys
+from http.cookies import SimpleCookie
+
+port, mode = int(sys.argv[1]), sys.argv[2]
+
+
+class Counter(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive
+    disable_nagle_algorithm = True
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        cookies = SimpleCookie(self.headers.get("Cookie", ""))
+        count = int(cookies["n"].value) + 1 if "n" in cookies and mode != "forget" else 1
+        if mode == "skip" and count == 3:
+            count = 4
+        body = str(count).encode()
+        self.send_response(500 if mode == "error" and count == 3 else 200)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Set-Cookie", f"n={count}; Path=/; HttpOnly")
+        if "X-Bench-Client" in self.headers and mode != "no-echo":
+            self.send_header("X-Bench-Client", self.headers["X-Bench-Client"])
+        self.end_headers()
+        self.wfile.write(body)
+
+
+server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Counter)
+server.daemon_threads = True
+for _ in range(2):
+    if os.fork() == 0:
+        server.serve_forever()
+os.wait()
+"""
+CONNECTIONS = 4
+needs_wrk = pytest.mark.skipif(bool(load_driver.wrk_missing()), reason=load_driver.WRK_MISSING)
+
+
+def counter_server(tmp_path, mode):
+    port = load_driver.free_port()
+    command = [sys.executable, "-c", SERVER, str(port), mode]
+    return load_driver.Server(command, port=port, cwd=tmp_path, env=None, log=tmp_path / "server.log", ready_path="/")
+
+
+def load(server):
+    """What the benchmark does with a session scenario: one client's requests in a row, then the load."""
+    sample = load_driver.counter_sample(server.port, "/")
+    measured = load_driver.measure(server, "/", mode="counter", duration=1, warmup=0, connections=CONNECTIONS)
+    return {
+        "kind": "scenario",
+        "variant": "shipped",
+        "scenario": "write",
+        "round": 1,
+        "sample_check": sample,
+        **measured,
+    }
+
+
+@needs_wrk
+def test_the_load_driver_checks_every_clients_counter_and_measures_the_processes(tmp_path, args):
+    with counter_server(tmp_path, "good") as server:
+        assert server.start() > 0
+        record = load(server)
+    check = record["session_check"]
+    assert record["sample_check"] == {"ok": True, "counters": [1, 2, 3, 4, 5], "most_cookies_in_an_answer": 1}
+    assert check["checked"] == record["requests"] > 0
+    assert check["violations"] == check["unattributed"] == 0
+    # One client per connection, and one more that wrk asks for when it checks the script: a client that
+    # shared its cookies with another, or a request that made a client, would break the counters or this.
+    assert check["clients"] == CONNECTIONS + 1
+    assert record["error_answers"] == 0 and sum(record["socket_errors"].values()) == 0
+    assert record["answers"]["2xx"] == record["requests"]
+    assert len(record["memory_kib"]["workers"]) == 2 and record["rss_mib_per_worker"] > 0
+    assert record["cpu_us_per_request"] > 0
+    assert benchmark.report([record], args, None) == 0
+
+
+@needs_wrk
+@pytest.mark.parametrize(
+    ("mode", "what"),
+    [
+        ("skip", "violations"),  # each client's third answer says 4
+        ("forget", "resets"),  # the server ignores the cookie: every client starts over, as on a lost session
+        ("no-echo", "unattributed"),  # no answer can be told to its client
+    ],
+)
+def test_a_counter_that_does_not_rise_by_one_is_a_violation(tmp_path, args, mode, what):
+    with counter_server(tmp_path, mode) as server:
+        server.start()
+        record = load(server)
+    assert record["sample_check"]["ok"] is (mode == "no-echo")  # in a row, no answer needs attributing
+    assert record["session_check"][what] > 0
+    assert record["error_answers"] == 0
+    assert benchmark.report([record], args, None) == 1
+
+
+@needs_wrk
+def test_error_answers_are_counted(tmp_path, args):
+    with counter_server(tmp_path, "error") as server:
+        server.start()
+        record = load(server)
+    assert record["answers"]["5xx"] == record["error_answers"] > 0
+    assert benchmark.report([record], args, None) == 1
+
+
+def test_a_server_that_never_answers_200_fails_its_start(tmp_path):
+    port = load_driver.free_port()
+    command = [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "--directory", str(tmp_path), str(port)]
+    server = load_driver.Server(command, port=port, cwd=tmp_path, env=None, log=tmp_path / "log", ready_path="/none")
+    with pytest.raises(load_driver.ServerFailed, match="answered /none with 404, not 200"):
+        server.start()
+    assert server.process is None  # stopped
+
+
+def test_a_server_that_exits_fails_its_start(tmp_path):
+    port = load_driver.free_port()
+    command = [sys.executable, "-c", "import sys; print('no such setting'); sys.exit(3)"]
+    server = load_driver.Server(command, port=port, cwd=tmp_path, env=None, log=tmp_path / "log", ready_path="/")
+    with pytest.raises(load_driver.ServerFailed, match="exited with status 3 before answering(.|\n)*no such setting"):
+        server.start()
