@@ -17,7 +17,6 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 
 LOAD_SCRIPT = Path(__file__).resolve().parent / "load.lua"
-CLIENT_HEADER = "X-Bench-Client"
 TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
 WRK_MISSING = "wrk is not installed: it makes the load (Debian/Ubuntu: apt-get install wrk)"
 
@@ -112,7 +111,7 @@ class Server:
                 status, _, body = get(
                     self.port, self.ready_path, self.headers, timeout=max(1.0, deadline - time.perf_counter())
                 )
-            except (ConnectionRefusedError, ConnectionResetError, http.client.RemoteDisconnected):
+            except ConnectionError:  # not listening yet, or a worker not serving yet
                 if time.perf_counter() > deadline:
                     self.fail(f"did not answer within {self.start_timeout:.0f} s")
                 time.sleep(0.005)
