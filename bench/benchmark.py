@@ -525,8 +525,8 @@ def table(summary, per_variant, results):
     for result in results:
         within = {True: "pass", False: "MISS", None: "-"}[result["met_within_rounds"]]
         lines.append(
-            f"| {result['target']} | {number(result['ratio'], 2)} | {'pass' if result['met'] else 'MISS'} "
-            f"| {number(result['ratio_within_rounds'], 2)} | {within} |"
+            f"| {result['target']} | {number(result['ratio'], 3)} | {'pass' if result['met'] else 'MISS'} "
+            f"| {number(result['ratio_within_rounds'], 3)} | {within} |"
         )
     return "\n".join(lines)
 
