@@ -183,7 +183,13 @@ for _ in range(2):
 os.wait()
 """
 CONNECTIONS = 4
-needs_wrk = pytest.mark.skipif(bool(load_driver.wrk_missing()), reason=load_driver.WRK_MISSING)
+
+
+@pytest.fixture
+def wrk():
+    """The load driver's tests run wrk: a machine without it fails them, saying what to install."""
+    if load_driver.wrk_missing():
+        pytest.fail(load_driver.WRK_MISSING)
 
 
 def counter_server(tmp_path, mode):
@@ -206,7 +212,7 @@ def load(server):
     }
 
 
-@needs_wrk
+@pytest.mark.usefixtures("wrk")
 def test_the_load_driver_checks_every_clients_counter_and_measures_the_processes(tmp_path, args):
     with counter_server(tmp_path, "good") as server:
         assert server.start() > 0
@@ -225,7 +231,7 @@ def test_the_load_driver_checks_every_clients_counter_and_measures_the_processes
     assert benchmark.report([record], args, None) == 0
 
 
-@needs_wrk
+@pytest.mark.usefixtures("wrk")
 @pytest.mark.parametrize(
     ("mode", "what"),
     [
@@ -244,7 +250,7 @@ def test_a_counter_that_does_not_rise_by_one_is_a_violation(tmp_path, args, mode
     assert benchmark.report([record], args, None) == 1
 
 
-@needs_wrk
+@pytest.mark.usefixtures("wrk")
 def test_error_answers_are_counted(tmp_path, args):
     with counter_server(tmp_path, "error") as server:
         server.start()
