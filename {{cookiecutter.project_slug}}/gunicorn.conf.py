@@ -36,6 +36,11 @@ max_requests_jitter = 2000
 # Each worker's file there is its own, so the shared-temp-directory warning does not apply.
 worker_tmp_dir = "/dev/shm" if Path("/dev/shm").is_dir() else None  # noqa: S108  # nosec B108
 
+# No control socket (gunicorn 25 and later open one under $HOME/.gunicorn/ by default): nothing here
+# uses it, the image's home and root filesystem are not writable, and two instances on one host would
+# take over each other's socket. Older gunicorn versions ignore the name.
+control_socket_disable = True
+
 accesslog = "-"
 errorlog = "-"
 logger_class = "stateless.logs.JsonAccessLogger"  # JSON access lines at a quarter of gunicorn's cost
