@@ -16,8 +16,11 @@ from csp.constants import NONE, SELF
 from stateless.environment import (
     Environment,
     admin_path,
+    bucket_name,
     in_range,
+    named_hosts,
     not_empty,
+    off,
     one_of,
     secret_key_is_strong,
     supported_database_url,
@@ -38,19 +41,25 @@ variable = environment.variable
 
 SECRET_KEY = variable(
     "DJANGO_SECRET_KEY",
-    "Signs sessions, CSRF tokens and password-reset links. At least 50 random characters.",
+    "Signs sessions, CSRF tokens and password-reset links. At least 50 random characters, no repeated pattern.",
     development="django-insecure-development-only-never-use-this-key-in-production",
     validate=secret_key_is_strong if PRODUCTION else None,
 )
 DEBUG = variable(
-    "DJANGO_DEBUG", "Django's debug pages. Never on in production.", "bool", default=False, development=True
+    "DJANGO_DEBUG",
+    "Django's debug pages. Refused in production.",
+    "bool",
+    default=False,
+    development=True,
+    validate=off if PRODUCTION else None,
 )
 ALLOWED_HOSTS = variable(
     "DJANGO_ALLOWED_HOSTS",
-    "Comma-separated host names the site answers to.",
+    "Comma-separated host names the site answers to (`.example.com`: a domain and its subdomains). "
+    "`*` is refused in production.",
     "list",
     development=["localhost", "127.0.0.1", "[::1]"],
-    validate=not_empty,
+    validate=[not_empty, named_hosts] if PRODUCTION else not_empty,
 )
 CSRF_TRUSTED_ORIGINS = variable(
     "DJANGO_CSRF_TRUSTED_ORIGINS",
@@ -96,6 +105,7 @@ AWS_STORAGE_BUCKET_NAME = variable(
     "AWS_STORAGE_BUCKET_NAME",
     "Bucket for uploaded media. Unset in development: media go to the local `media/` folder.",
     development=None,
+    validate=bucket_name if PRODUCTION else None,
 )
 AWS_S3_ENDPOINT_URL = variable(
     "AWS_S3_ENDPOINT_URL",
@@ -295,6 +305,12 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     }
 }
+
+# --- Error reports: no credentials ----------------------------------------------------------
+# Debug pages and error reports list the settings; Django hides API, TOKEN, KEY, SECRET, PASS and
+# SIGNATURE names only. This filter also hides every URL (DATABASE_URL, REDIS_URL, ...) and LOCATION.
+
+DEFAULT_EXCEPTION_REPORTER_FILTER = "stateless.errors.CredentialsFilter"
 
 # --- Logging: one line per record on stdout; JSON in production ------------------------------
 # https://docs.djangoproject.com/en/5.2/topics/logging/

@@ -77,12 +77,59 @@ in_range = rules.Range
 not_empty = rules.Length(min=1, error="must name at least one host.")
 
 
+def shortest_period(text):
+    """The length of the shortest block that, said again and again, makes ``text`` ("abcab": 3)."""
+    return next(period for period in range(1, len(text) + 1) if text[period:] == text[:-period])
+
+
+def lempel_ziv_pieces(text):
+    """How many pieces ``text`` splits into, left to right, each the shortest not seen before it (the
+    complexity of Lempel and Ziv, 1976): a measure of how little a text repeats itself. Random keys make
+    about 30 (50 hex digits) to 50 (``secrets.token_urlsafe(50)``); "abcde" * 12 makes 6."""
+    pieces = start = 0
+    while start < len(text):
+        end = start + 1
+        while end <= len(text) and text[start:end] in text[: end - 1]:
+            end += 1
+        pieces, start = pieces + 1, end
+    return pieces
+
+
+MIN_SECRET_KEY_PIECES = 20  # the fewest of 20,000 random keys of 50 hex digits made 24
+
+
 def secret_key_is_strong(value):
-    if len(value) < 50 or len(set(value)) < 5 or value.startswith("django-insecure"):
+    """At least 50 characters that do not repeat themselves: Django's own check (50 characters, 5
+    distinct) passes "abcde" * 12."""
+    if (
+        len(value) < 50
+        or value.startswith("django-insecure")
+        or shortest_period(value) <= len(value) // 2
+        or lempel_ziv_pieces(value) < MIN_SECRET_KEY_PIECES
+    ):
         raise ValidationError(
-            "must be at least 50 random characters, not starting with 'django-insecure' "
-            "(make one: python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+            "must be at least 50 random characters, with no repeated pattern and not starting with "
+            "'django-insecure' (make one: python -c 'import secrets; print(secrets.token_urlsafe(50))')."
         )
+
+
+def off(value):
+    if value:
+        raise ValidationError("must be false in production: debug pages show code, settings and queries to anyone.")
+
+
+def named_hosts(hosts):
+    """No host pattern that lets any Host header in: the site builds links from the Host it accepts."""
+    for host in hosts:
+        if "*" in host or (host.startswith(".") and host.count(".") < 2):
+            raise ValidationError(
+                f"{host!r} lets any Host header in: name the hosts (.example.com is a domain and its subdomains)."
+            )
+
+
+def bucket_name(value):
+    if not value.strip():
+        raise ValidationError("must name the bucket: without one, media would go to the process's own disk.")
 
 
 def url_with_scheme(*schemes):

@@ -1,11 +1,16 @@
 """The 500 handler. A backing service that is down or too slow (PostgreSQL, Redis, S3) makes a 503
 with Retry-After instead: the request can succeed in a moment, and clients and load balancers may
-retry it. Anything else stays a 500. Both are logged by Django with their traceback."""
+retry it. Anything else stays a 500. Both are logged by Django with their traceback.
 
+Also the filter of error reports (debug pages, reports mailed or logged): it hides the settings that
+hold credentials, the service URLs included."""
+
+import re
 import sys
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
+from django.views.debug import SafeExceptionReporterFilter
 from django.views.defaults import server_error as django_server_error
 
 RETRY_AFTER_SECONDS = 5
@@ -43,3 +48,13 @@ def server_error(request):
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
     return django_server_error(request)
+
+
+class CredentialsFilter(SafeExceptionReporterFilter):
+    """Django's filter hides settings named like API, TOKEN, KEY, SECRET, PASS or SIGNATURE. Service URLs
+    carry passwords too: DATABASE_URL, REDIS_URL, any other ``*_URL`` or ``*_DSN``, and the caches'
+    LOCATION. Hidden whatever DEBUG is, at every depth of a setting."""
+
+    hidden_settings = re.compile(
+        f"{SafeExceptionReporterFilter.hidden_settings.pattern}|URL|DSN|LOCATION", flags=re.IGNORECASE
+    )

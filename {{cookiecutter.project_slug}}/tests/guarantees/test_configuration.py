@@ -3,12 +3,17 @@ with one message that names every problem: no traceback, no first request."""
 
 import json
 import os
+import secrets
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.conf import settings
+from django.core.management.utils import get_random_secret_key
+from django.test import RequestFactory
+from django.views.debug import ExceptionReporter, get_default_exception_reporter_filter
 
-from stateless.environment import REQUIRED
+from stateless.environment import REQUIRED, secret_key_is_strong
 from stateless.management.commands.envtable import render
 from tests.harness.processes import PROJECT_DIR, procfile_command, run_project
 from tests.harness.services import free_port
@@ -20,8 +25,15 @@ BAD_VALUES = {  # None: the variable is missing
     "short secret key": ("DJANGO_SECRET_KEY", "too-short"),
     "insecure secret key": ("DJANGO_SECRET_KEY", "django-insecure-" + "x1y2z3" * 10),
     "secret key of one character": ("DJANGO_SECRET_KEY", "a" * 60),
+    "secret key of a short repeated pattern": ("DJANGO_SECRET_KEY", "abcde" * 12),
+    "secret key of a long block said twice": ("DJANGO_SECRET_KEY", "Xq3vN8tLp0sRz5wKd2hJm7cYb4" * 2),
+    "secret key that is mostly one character": ("DJANGO_SECRET_KEY", "a" * 40 + "0123456789"),
     "debug neither true nor false": ("DJANGO_DEBUG", "maybe"),
+    "debug on in production": ("DJANGO_DEBUG", "true"),
     "empty allowed hosts": ("DJANGO_ALLOWED_HOSTS", ""),
+    "any host": ("DJANGO_ALLOWED_HOSTS", "*"),
+    "any host besides a named one": ("DJANGO_ALLOWED_HOSTS", "example.com,*"),
+    "every host of a top-level domain": ("DJANGO_ALLOWED_HOSTS", ".com"),
     "CSRF origin without a scheme": ("DJANGO_CSRF_TRUSTED_ORIGINS", "example.com"),
     "admin URL with a leading slash": ("DJANGO_ADMIN_URL", "/admin/"),
     "unknown log level": ("DJANGO_LOG_LEVEL", "LOUD"),
@@ -33,6 +45,7 @@ BAD_VALUES = {  # None: the variable is missing
     "Redis timeout that is no number": ("REDIS_TIMEOUT", "soon"),
     "malformed endpoint URL": ("AWS_S3_ENDPOINT_URL", "http://[broken"),
     "endpoint URL without a scheme": ("AWS_S3_ENDPOINT_URL", "minio:9000"),
+    "empty bucket name": ("AWS_STORAGE_BUCKET_NAME", ""),
     "port out of range": ("PORT", "70000"),
     "no workers": ("WEB_CONCURRENCY", "0"),
     "unknown mode": ("DJANGO_ENV", "staging"),
@@ -83,6 +96,51 @@ def test_each_malformed_variable_stops_every_entry_point_before_a_first_request(
     for result in start_every_entry_point(env):
         assert_stopped_naming(result, name)
         assert "Listening at" not in result.stdout + result.stderr
+
+
+GOOD_VALUES = {
+    "debug off": ("DJANGO_DEBUG", "false"),
+    "a domain and its subdomains": ("DJANGO_ALLOWED_HOSTS", ".example.com,localhost"),
+    "a secret key in hex": ("DJANGO_SECRET_KEY", secrets.token_hex(32)),
+}
+
+
+@pytest.mark.parametrize(("name", "value"), GOOD_VALUES.values(), ids=GOOD_VALUES.keys())
+def test_safe_values_are_accepted_in_production(name, value):
+    result = run_project("manage.py", "check", env={**os.environ, name: value})
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    "make_key",
+    [lambda: secrets.token_urlsafe(50), get_random_secret_key, lambda: secrets.token_hex(25)],
+    ids=["token_urlsafe(50)", "Django's get_random_secret_key()", "token_hex(25)"],
+)
+def test_secret_keys_from_the_usual_generators_are_strong(make_key):
+    for _ in range(2000):
+        secret_key_is_strong(make_key())  # raises if it is refused
+
+
+def test_error_reports_hide_the_credentials_of_every_url_setting(settings):
+    """Django's filter hides API, TOKEN, KEY, SECRET, PASS and SIGNATURE settings, not DATABASE_URL or
+    REDIS_URL: a debug page or an error report showed their passwords."""
+    settings.DATABASE_URL = "postgres://app:database-password@db.internal:5432/app"
+    settings.REDIS_URL = "redis://:redis-password@cache.internal:6379/0"
+    settings.AWS_S3_ENDPOINT_URL = "https://s3-user:s3-password@s3.internal"
+    safe = get_default_exception_reporter_filter().get_safe_settings()
+    hidden = get_default_exception_reporter_filter().cleansed_substitute
+    for name in ("DATABASE_URL", "REDIS_URL", "AWS_S3_ENDPOINT_URL"):
+        assert safe[name] == hidden, name
+    assert {alias: cache.get("LOCATION", hidden) for alias, cache in safe["CACHES"].items()} == dict.fromkeys(
+        settings.CACHES, hidden
+    )
+    try:
+        raise RuntimeError("a failing view")
+    except RuntimeError:
+        report = ExceptionReporter(RequestFactory().get("/"), *sys.exc_info()).get_traceback_text()
+    assert "DATABASE_URL" in report  # the report lists the settings
+    for password in ("database-password", "redis-password", "s3-password", settings.REDIS_URL):
+        assert password not in report
 
 
 def test_every_malformed_variable_is_reported_in_one_message():
