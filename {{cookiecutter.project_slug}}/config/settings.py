@@ -306,6 +306,20 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# --- Passwords: Django's four validators ----------------------------------------------------
+# https://docs.djangoproject.com/en/5.2/topics/auth/passwords/#password-validation
+# At least 15 characters: NIST SP 800-63B-4 (2025) asks 15 of a password that is the only factor, as
+# here; length is what makes a password hard to guess, so no rule on kinds of characters. Also refused:
+# the 20,000 most common passwords, passwords made of digits alone, and passwords like the user's
+# name or e-mail address.
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 15}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
 # --- Error reports: no credentials ----------------------------------------------------------
 # Debug pages and error reports list the settings; Django hides API, TOKEN, KEY, SECRET, PASS and
 # SIGNATURE names only. This filter also hides every URL (DATABASE_URL, REDIS_URL, ...) and LOCATION.
