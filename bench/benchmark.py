@@ -185,6 +185,8 @@ class Benchmark:
             "DJANGO_ENV": "production",
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SITE_URL": "http://127.0.0.1",
+            "EMAIL_URL": "dummy://",  # the benchmark sends no mail
             "DATABASE_URL": self.database_url,
             "REDIS_URL": self.args.redis_url,
             "REDIS_KEY_PREFIX": self.name,

@@ -60,6 +60,7 @@ def test_it_passes_the_deployment_checks_in_production(project):
         "DATABASE_URL": "postgres://app@db.internal:5432/app",
         "REDIS_URL": "rediss://cache.internal:6380/0",
         "AWS_STORAGE_BUCKET_NAME": "media",
+        "EMAIL_URL": "submission://app:password@mail.internal:587",
     }
     command = [".venv/bin/python", "manage.py", "check", "--deploy", "--fail-level", "WARNING"]
     assert "no issues (0 silenced)" in run(command, project.path, env=env).stdout

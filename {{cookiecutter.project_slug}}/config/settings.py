@@ -9,20 +9,26 @@ generated from the ``variable()`` calls below.
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+import dj_email_url
 from csp.constants import NONE, SELF
+from django.utils.http import is_same_domain
 
 from stateless.environment import (
     Environment,
     admin_path,
     bucket_name,
+    email_url,
     in_range,
     named_hosts,
     not_empty,
     off,
     one_of,
     secret_key_is_strong,
+    sender,
+    site_url,
     supported_database_url,
     url_with_scheme,
     urls_with_scheme,
@@ -60,6 +66,14 @@ ALLOWED_HOSTS = variable(
     "list",
     development=["localhost", "127.0.0.1", "[::1]"],
     validate=[not_empty, named_hosts] if PRODUCTION else not_empty,
+)
+SITE_URL = variable(
+    "SITE_URL",
+    "The site's address in the links it sends (password-reset mail), never taken from a request's Host. "
+    "Its host must be one of `DJANGO_ALLOWED_HOSTS`.",
+    default="https://{{ cookiecutter.domain_name }}",
+    development="http://localhost:8000",
+    validate=[url_with_scheme("http", "https"), site_url],
 )
 CSRF_TRUSTED_ORIGINS = variable(
     "DJANGO_CSRF_TRUSTED_ORIGINS",
@@ -120,6 +134,20 @@ AWS_ACCESS_KEY_ID = variable(
 AWS_SECRET_ACCESS_KEY = variable(
     "AWS_SECRET_ACCESS_KEY", "Secret key that goes with `AWS_ACCESS_KEY_ID`.", default=None
 )
+EMAIL_URL = variable(
+    "EMAIL_URL",
+    "Where mail is sent (password resets): `submission://user:password@host:587` (STARTTLS), "
+    "`smtp://user:password@host:465?ssl=true` (TLS) or `smtp://host:25` (a relay, no password). `dummy://`: "
+    "the site sends no mail, so nobody can reset a password. `console://` (development): printed, not sent.",
+    development="console://",
+    validate=email_url(production=PRODUCTION),
+)
+DEFAULT_FROM_EMAIL = variable(
+    "DEFAULT_FROM_EMAIL",
+    "Sender of the site's mail: `no-reply@example.com` or `Name <no-reply@example.com>`.",
+    default="no-reply@{{ cookiecutter.domain_name }}",
+    validate=sender,
+)
 MAX_REQUEST_BODY_MB = variable(
     "MAX_REQUEST_BODY_MB",
     "Largest request body (uploads included) in MB; larger ones get 413.",
@@ -134,6 +162,9 @@ WEB_CONCURRENCY = variable("WEB_CONCURRENCY", "Gunicorn worker processes.", "int
 problems = {}  # name: [messages], for rules that span variables; seal() adds each bad variable's own
 if bool(AWS_ACCESS_KEY_ID) != bool(AWS_SECRET_ACCESS_KEY):
     problems["AWS_SECRET_ACCESS_KEY"] = ["set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither."]
+site_host = urlsplit(SITE_URL or "").hostname or ""
+if SITE_URL and ALLOWED_HOSTS and not any(host == "*" or is_same_domain(site_host, host) for host in ALLOWED_HOSTS):
+    problems["SITE_URL"] = ["its host is not one of DJANGO_ALLOWED_HOSTS: links to it would be refused."]
 environment.seal(problems)
 
 if DEVELOPMENT and os.environ.get("RUN_MAIN") != "true":  # once, not again in runserver's reloader
@@ -319,6 +350,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Email: from EMAIL_URL -------------------------------------------------------------------
+# https://github.com/migonzalvar/dj-email-url
+# Links in mail go to SITE_URL (config/urls.py), never to the Host of the request that sent it.
+
+mail = dj_email_url.parse(EMAIL_URL)
+EMAIL_BACKEND = mail["EMAIL_BACKEND"]
+EMAIL_HOST = mail["EMAIL_HOST"] or "localhost"
+EMAIL_PORT = mail["EMAIL_PORT"] or (465 if mail["EMAIL_USE_SSL"] else 25)
+EMAIL_HOST_USER = mail["EMAIL_HOST_USER"] or ""
+EMAIL_HOST_PASSWORD = mail["EMAIL_HOST_PASSWORD"] or ""
+EMAIL_USE_TLS = mail["EMAIL_USE_TLS"]
+EMAIL_USE_SSL = mail["EMAIL_USE_SSL"]
+EMAIL_TIMEOUT = mail["EMAIL_TIMEOUT"] or 10  # seconds: a server that hangs never holds a worker for long
+EMAIL_FILE_PATH = mail["EMAIL_FILE_PATH"] or None  # file:// (development only)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Error reports: no credentials ----------------------------------------------------------
 # Debug pages and error reports list the settings; Django hides API, TOKEN, KEY, SECRET, PASS and

@@ -13,10 +13,12 @@ DJANGO_ENV selects the mode:
 
 import sys
 from dataclasses import dataclass
+from email.utils import parseaddr
 from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
+import dj_email_url
 from environs import Env, EnvValidationError, ValidationError
 from environs import validate as rules
 
@@ -157,6 +159,49 @@ def supported_database_url(value):
         engine = None
     if engine not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
         raise ValidationError("must be a postgres:// URL (or sqlite:/// for local experiments).")
+
+
+def site_url(value):
+    parts = urlsplit(value)
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username or parts.password:
+        raise ValidationError("must be the site's address alone, like https://example.com: no path, no password.")
+
+
+SENDING_SCHEMES = ("smtp", "submission", "submit")  # dj-email-url's SMTP schemes, smtps aside (below)
+
+
+def email_url(production):
+    """An SMTP URL, or dummy:// to send nothing. In production neither console:// (it prints every
+    message, password-reset links included, to the logs) nor file:// or memory:// (mail kept on this
+    process's disk or in its memory), and no password over a connection without TLS."""
+    schemes = (*SENDING_SCHEMES, "dummy") if production else tuple(set(dj_email_url.SCHEMES) - {"smtps"})
+
+    def validate(value):
+        scheme = value.partition("://")[0] if "://" in value else None
+        if scheme == "smtps":  # dj-email-url reads it as STARTTLS, which is what submission:// says
+            raise ValidationError(
+                "smtps:// is ambiguous: write submission://host:587 (STARTTLS) or smtp://host:465?ssl=true (TLS)."
+            )
+        if scheme not in schemes:
+            raise ValidationError(f"must be a URL of one of these schemes: {', '.join(sorted(schemes))}.")
+        try:
+            email = dj_email_url.parse(value)
+        except ValueError:  # a port or a timeout that is no number
+            email = None
+        if email is None or (scheme in SENDING_SCHEMES and not urlsplit(value).hostname):
+            raise ValidationError("must name the SMTP server: submission://user:password@host:587.")
+        if production and email["EMAIL_HOST_PASSWORD"] and not (email["EMAIL_USE_TLS"] or email["EMAIL_USE_SSL"]):
+            raise ValidationError(
+                "would send its password in clear text: use submission:// (STARTTLS) or add ?ssl=true (TLS)."
+            )
+
+    return validate
+
+
+def sender(value):
+    rules.Email(error="must be an e-mail address: no-reply@example.com or Name <no-reply@example.com>.")(
+        parseaddr(value)[1]
+    )
 
 
 def admin_path(value):

@@ -46,6 +46,15 @@ BAD_VALUES = {  # None: the variable is missing
     "malformed endpoint URL": ("AWS_S3_ENDPOINT_URL", "http://[broken"),
     "endpoint URL without a scheme": ("AWS_S3_ENDPOINT_URL", "minio:9000"),
     "empty bucket name": ("AWS_STORAGE_BUCKET_NAME", ""),
+    "site URL with a path": ("SITE_URL", "https://localhost/shop"),
+    "site URL on a host the site does not answer to": ("SITE_URL", "https://elsewhere.example"),
+    "mail printed to the logs, reset links included": ("EMAIL_URL", "console://"),
+    "mail kept in the process": ("EMAIL_URL", "memory://"),
+    "mail URL of an unknown scheme": ("EMAIL_URL", "mailgun://key@example.com"),
+    "mail URL without a server": ("EMAIL_URL", "submission://"),
+    "mail password in clear text": ("EMAIL_URL", "smtp://app:password@mail.example.com:25"),
+    "smtps, which the parser reads as STARTTLS": ("EMAIL_URL", "smtps://app:password@mail.example.com:465"),
+    "sender that is no address": ("DEFAULT_FROM_EMAIL", "nobody"),
     "port out of range": ("PORT", "70000"),
     "no workers": ("WEB_CONCURRENCY", "0"),
     "unknown mode": ("DJANGO_ENV", "staging"),
@@ -67,7 +76,14 @@ def empty_env():
 
 
 def test_production_requires_the_secret_the_hosts_and_every_backing_service():
-    expected = ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "AWS_STORAGE_BUCKET_NAME"]
+    expected = [
+        "DJANGO_SECRET_KEY",
+        "DJANGO_ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "AWS_STORAGE_BUCKET_NAME",
+        "EMAIL_URL",
+    ]
     assert sorted(expected) == REQUIRED_IN_PRODUCTION
 
 
@@ -102,6 +118,10 @@ GOOD_VALUES = {
     "debug off": ("DJANGO_DEBUG", "false"),
     "a domain and its subdomains": ("DJANGO_ALLOWED_HOSTS", ".example.com,localhost"),
     "a secret key in hex": ("DJANGO_SECRET_KEY", secrets.token_hex(32)),
+    "mail over STARTTLS with a password": ("EMAIL_URL", "submission://app:password@mail.example.com:587"),
+    "mail over TLS with a password": ("EMAIL_URL", "smtp://app:password@mail.example.com:465?ssl=true"),
+    "no mail at all": ("EMAIL_URL", "dummy://"),
+    "a sender with a name": ("DEFAULT_FROM_EMAIL", "Support <support@example.com>"),
 }
 
 

@@ -1,12 +1,15 @@
 """Real backing services for the tests: the ones the environment names, or throwaway ones.
 
-DATABASE_URL, REDIS_URL and AWS_S3_ENDPOINT_URL are used when they are set. Otherwise this starts
-PostgreSQL (initdb, as a non-root user when run as root), redis-server and moto's S3 server on free
-loopback ports, and stops them by PID at the end. What cannot be started fails the run with a
-message that says what to install; nothing is skipped.
+DATABASE_URL, REDIS_URL, AWS_S3_ENDPOINT_URL and EMAIL_URL are used when they are set. Otherwise this
+starts PostgreSQL (initdb, as a non-root user when run as root), redis-server and moto's S3 server on
+free loopback ports, and stops them by PID at the end, and an SMTP server (aiosmtpd) in a thread. What
+cannot be started fails the run with a message that says what to install; nothing is skipped.
 """
 
+import email
+import email.policy
 import glob
+import logging
 import os
 import pwd
 import secrets
@@ -194,6 +197,34 @@ class Proxy:
             sink.close()
 
 
+class SMTP:
+    """An SMTP server on a free loopback port, in a thread of this process (aiosmtpd): it keeps every
+    message it receives in ``messages``, for the tests to read."""
+
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # not a line per connection
+        self.port = free_port()
+        self.messages = []
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def start(self):
+        self.controller.start()
+        return self
+
+    def stop(self):
+        self.controller.stop()
+
+    def url(self):
+        return f"smtp://127.0.0.1:{self.port}"
+
+
 class Services:
     """Starts what the environment does not provide; ``environment()`` tells the project where."""
 
@@ -236,6 +267,8 @@ class Services:
             "DJANGO_ENV": "production",
             "DJANGO_SECRET_KEY": given.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(50),
             "DJANGO_ALLOWED_HOSTS": "testserver,localhost,127.0.0.1",
+            "SITE_URL": "https://localhost",
+            "EMAIL_URL": given.get("EMAIL_URL") or self.start(SMTP()).url(),
             "DATABASE_URL": given.get("DATABASE_URL") or self.start(Postgres(self.workdir)).url(self.slug),
             "REDIS_URL": given.get("REDIS_URL") or self.start(Redis(self.workdir)).url(),
             "REDIS_KEY_PREFIX": self.redis_key_prefix,
