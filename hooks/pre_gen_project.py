@@ -10,33 +10,40 @@ import re
 import sys
 import zoneinfo
 
-# Modules a generated project imports (or is run by); a project named like one would shadow it.
-PROJECT_IMPORTS = {
-    "boto3",
-    "botocore",
-    "brotli",
+# The names a project may not take, lest it shadow a module or a package of its own environment.
+# Its own top-level modules and folders (documents/ comes with the example app; media/ and staticfiles/
+# appear when it runs):
+OWN_NAMES = {
     "config",
-    "dj_database_url",
-    "django",
-    "django_redis",
+    "deploy",
     "documents",
-    "environs",
-    "gunicorn",
-    "hiredis",
     "manage",
-    "marshmallow",
-    "moto",
-    "psycopg",
-    "pytest",
-    "pytest_django",
-    "redis",
+    "media",
     "stateless",
     "static",
-    "storages",
+    "staticfiles",
     "templates",
     "tests",
-    "whitenoise",
 }
+# Every distribution the generated project installs (its dependencies and the dev extra's, what they pull
+# in, its build backend), by name (with _ for - and .) and by top-level import name. A project named like
+# one takes its place: named six, it installs itself as six, and python-dateutil (boto3's) finds no six.
+# tests/test_prompts.py computes these names from a baked, installed project and names any missing here.
+# The hook runs offline and installs nothing, hence a list; names no longer installed may stay.
+INSTALLED_NAMES = set(
+    """
+    aiosmtpd asgiref atpublic attr attrs bandit blinker boolean boolean_py boto3 botocore brotli cachecontrol
+    certifi cffi charset_normalizer click cryptography csp cyclonedx cyclonedx_python_lib dateutil defusedxml
+    dj_database_url dj_email_url django django_csp django_redis django_storages dotenv environs filelock flask
+    flask_cors gunicorn hiredis idna iniconfig itsdangerous jinja2 jmespath license_expression markdown_it
+    markdown_it_py markupsafe marshmallow mdurl moto msgpack packageurl packageurl_python packaging
+    packaging_legacy_version pip pip_api pip_audit pip_requirements_parser platformdirs pluggy psycopg
+    psycopg_binary public py py_partiql_parser py_serializable pycparser pygments pyparsing pytest pytest_django
+    python_dateutil python_dotenv pyyaml redis requests responses rich ruff s3transfer setuptools six
+    sortedcontainers sqlparse stevedore storages tomli tomli_w typing_extensions urllib3 werkzeug whitenoise
+    xmltodict yaml
+    """.split()  # noqa: SIM905 - a block of words, sorted: easier to read and keep than 95 lines
+)
 MAX_SLUG_LENGTH = 40  # PostgreSQL names are limited to 63 bytes; tests add a prefix to the slug.
 
 # Rendered by cookiecutter: every answer, as JSON, so that no answer can break this file.
@@ -52,8 +59,8 @@ def slug_problem(slug):
         return "must not be a Python keyword"
     if slug in sys.stdlib_module_names or slug == "test":  # the one stdlib package not listed
         return "must not shadow a module of the Python standard library"
-    if slug in PROJECT_IMPORTS:
-        return "must not shadow a module the generated project imports"
+    if slug in OWN_NAMES or slug in INSTALLED_NAMES:
+        return "must not be the name of a module or package the generated project has or installs"
     return None
 
 

@@ -1,11 +1,18 @@
 """A bad answer to a prompt stops the bake with one line naming the field, the value and the rule,
 and leaves nothing behind."""
 
+import json
+import re
 import subprocess
+import tomllib
 
 import pytest
+from cookiecutter.exceptions import FailedHookException
+from cookiecutter.main import cookiecutter
 
-from tests.conftest import TEMPLATE, tool_env
+from tests.conftest import TEMPLATE, bake, run, tool_env
+
+HOOK = TEMPLATE / "hooks" / "pre_gen_project.py"
 
 BAD_ANSWERS = {
     "slug starting with a digit": ("project_slug", "1abc"),
@@ -17,6 +24,8 @@ BAD_ANSWERS = {
     "slug that shadows the standard library's email": ("project_slug", "email"),
     "slug that shadows the settings package": ("project_slug", "config"),
     "slug that shadows redis": ("project_slug", "redis"),
+    "slug that shadows csp, of django-csp": ("project_slug", "csp"),
+    "slug that takes the place of six, which python-dateutil needs": ("project_slug", "six"),
     "empty slug": ("project_slug", ""),
     "slug of 200 characters": ("project_slug", "a" * 200),
     "non-ASCII slug": ("project_slug", "café"),
@@ -72,3 +81,49 @@ def test_good_answers_bake(tmp_path):
     result = cookiecutter_cli(tmp_path, project_name="Shop Front", email="ops@shop.example.org", version="1.2.0rc1")
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "shop_front" / "manage.py").exists()
+
+
+NAMES_OF_THE_ENVIRONMENT = """
+import importlib.metadata as metadata, json, re
+names = {re.sub(r"[-_.]+", "_", dist.metadata["Name"]).lower() for dist in metadata.distributions()}
+names |= {module.lower() for module in metadata.packages_distributions()}
+print(json.dumps(sorted(names)))
+"""
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """A baked project with its virtual environment installed (`make install`: dependencies, dev extra)."""
+    path = bake(tmp_path_factory.mktemp("installed"))
+    run(["make", "install"], path)
+    return path
+
+
+def names_a_project_has(project, workdir):
+    """Every distribution in its environment, by name (_ for - and .) and by top-level import name; its
+    build backend; its own top-level modules and folders: the names that fit a slug, but its own."""
+    command = [str(project / ".venv" / "bin" / "python"), "-c", NAMES_OF_THE_ENVIRONMENT]
+    names = set(json.loads(run(command, workdir).stdout))  # not run in the project: its folder stays off sys.path
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    requirements = [*pyproject["project"]["dependencies"], *pyproject["project"]["optional-dependencies"]["dev"]]
+    direct = {re.sub(r"[-_.]+", "_", re.match(r"[A-Za-z0-9._-]+", line)[0]).lower() for line in requirements}
+    assert direct <= names, "a dependency is not installed: this environment would prove nothing"
+    names |= {re.match(r"[A-Za-z0-9._-]+", line)[0].lower() for line in pyproject["build-system"]["requires"]}
+    names |= {path.stem for path in project.iterdir() if path.is_dir() or path.suffix == ".py"}
+    return {name for name in names if re.fullmatch(r"[a-z][a-z0-9_]*", name) and "__" not in name} - {project.name}
+
+
+def test_the_hook_refuses_every_name_the_project_installs_or_has(installed, tmp_path, capfd):
+    names = names_a_project_has(installed, tmp_path)
+    assert {"django", "csp", "six", "config"} <= names  # what the computation must find
+    accepted = []
+    for name in sorted(names):
+        try:
+            cookiecutter(str(TEMPLATE), no_input=True, extra_context={"project_slug": name}, output_dir=str(tmp_path))
+        except FailedHookException:
+            if f"error: project_slug={name!r} " in capfd.readouterr().err:
+                continue
+        accepted.append(name)
+    assert accepted == [], (
+        f"accepted as slugs; add them to INSTALLED_NAMES in {HOOK.relative_to(TEMPLATE)}: {accepted}"
+    )
