@@ -54,10 +54,13 @@ def test_a_bad_answer_is_refused_by_name_and_leaves_nothing(tmp_path, field, val
 
 
 def test_an_empty_slug_never_writes_into_an_existing_folder(tmp_path):
-    # cookiecutter itself refuses: the project folder would be the output folder.
+    # As `cookiecutter <template>` in the current folder does. cookiecutter checks the project's folder
+    # before any hook runs, and an empty slug named the output folder itself, which exists: its own
+    # "already exists" error did not name the field. The folder's name falls back to a placeholder.
     (tmp_path / "keep.txt").write_text("mine")
     result = cookiecutter_cli(tmp_path, project_slug="")
     assert result.returncode != 0
+    assert "error: project_slug='' must be a lowercase Python identifier" in result.stderr, result.stderr
     assert [path.name for path in tmp_path.iterdir()] == ["keep.txt"]
 
 
