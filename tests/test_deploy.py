@@ -1,5 +1,5 @@
-"""The deployment files of every variant: the validators accept them, each validator rejects a broken
-copy (so that its silence means something), and the properties a scaled deployment relies on hold.
+"""The deployment files of every variant: the validators accept them, and the properties a scaled
+deployment relies on hold (each property check is shown to catch a deliberate breakage).
 
 No container engine or cluster is needed: hadolint, check-jsonschema (the compose specification and
 GitHub's workflow schema), kubernetes-validate, pre-commit and pre-commit-hooks all run offline.
@@ -8,8 +8,6 @@ GitHub's workflow schema), kubernetes-validate, pre-commit and pre-commit-hooks 
 import json
 import re
 import shlex
-import shutil
-import subprocess
 import tomllib
 
 import pytest
@@ -17,7 +15,7 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.version import Version
 
-from tests.conftest import bake, run, tool_env
+from tests.conftest import bake, run
 
 KUBERNETES_VERSION = "1.34"  # the version the manifests are validated against; the generated README says so
 MANIFESTS = [
@@ -38,17 +36,6 @@ FILE_CHECKS = [  # pre-commit-hooks' console scripts, as .pre-commit-config.yaml
     ("check-added-large-files --enforce-all", "any"),
     ("check-merge-conflict --assume-in-merge", "text"),
 ]
-
-
-def rejects(command, cwd, *expected):
-    """Run a validator that must fail, and say what it reported."""
-    result = subprocess.run(command, check=False, cwd=cwd, env=tool_env(), capture_output=True, text=True, timeout=120)
-    output = result.stdout + result.stderr
-    assert result.returncode != 0, f"{command} accepted a broken file:\n{output}"
-    assert "Traceback" not in output, output  # a crash is no finding
-    for text in expected:
-        assert text in output, output
-    return output
 
 
 def edit(path, old, new):
@@ -323,61 +310,6 @@ def test_pre_commit_runs_the_ruff_that_make_lint_installs(project):
     dev = tomllib.loads((project.path / "pyproject.toml").read_text())["project"]["optional-dependencies"]["dev"]
     (installed,) = [Requirement(line) for line in dev if Requirement(line).name == "ruff"]
     assert Version(ruff["rev"].removeprefix("v")) in installed.specifier, (ruff["rev"], str(installed))
-
-
-# --- Each validator rejects a broken file ---------------------------------------------------------
-
-
-def test_hadolint_rejects_an_unpinned_base_image(fresh):
-    edit(fresh / "Dockerfile", "FROM python:3.12-slim-bookworm AS runtime", "FROM python:latest AS runtime")
-    rejects(["hadolint", "--no-color", "Dockerfile"], fresh, "DL3007")
-
-
-def test_the_compose_schema_rejects_an_unknown_key(fresh):
-    edit(fresh / "compose.yaml", "    deploy:\n      replicas: 2\n", "    replicas: 2\n")
-    rejects(["check-jsonschema", "--builtin-schema", "vendor.compose-spec", "compose.yaml"], fresh, "'replicas'")
-
-
-def test_the_workflow_schema_rejects_a_job_without_runs_on(fresh):
-    edit(fresh / ".github" / "workflows" / "ci.yml", "  image:\n    runs-on: ubuntu-24.04\n", "  image:\n")
-    command = ["check-jsonschema", "--builtin-schema", "vendor.github-workflows", ".github/workflows/ci.yml"]
-    rejects(command, fresh, "runs-on")
-
-
-def test_kubernetes_validate_rejects_a_misspelled_field(fresh):
-    folder = fresh / "deploy" / "kubernetes"
-    edit(folder / "deployment.yaml", "  replicas: 2", "  replica: 2")
-    command = ["kubernetes-validate", "--kubernetes-version", KUBERNETES_VERSION, "--strict", "deployment.yaml"]
-    rejects(command, folder, "'replica' was unexpected")
-
-
-def test_pre_commit_rejects_a_repository_without_a_rev(fresh):
-    edit(fresh / ".pre-commit-config.yaml", "    rev: v6.0.0\n", "")
-    rejects(["pre-commit", "validate-config", ".pre-commit-config.yaml"], fresh, "Missing required key: rev")
-
-
-BROKEN_FILES = {
-    "trailing-whitespace-fixer": ("notes.txt", "a line with a trailing space \n", "Fixing notes.txt"),
-    "end-of-file-fixer": ("notes.txt", "no newline at the end", "Fixing notes.txt"),
-    "check-yaml": ("broken.yaml", "key: [unclosed\n", 'in "broken.yaml"'),
-    "check-toml": ("broken.toml", "key = \n", "broken.toml: Invalid value"),
-    "check-added-large-files --enforce-all": ("large.txt", "x" * 600_000, "large.txt (586 KB) exceeds 500 KB"),
-    "check-merge-conflict --assume-in-merge": ("notes.txt", "<<<<<<< HEAD\nmine\n", "Merge conflict string"),
-}
-
-
-@pytest.mark.parametrize(("script", "broken"), BROKEN_FILES.items(), ids=BROKEN_FILES)
-def test_each_file_check_rejects_a_broken_file(tmp_path, script, broken):
-    name, content, report = broken
-    run(["git", "init", "-q", "."], tmp_path)  # pre-commit runs in a repository; some checks ask git
-    (tmp_path / name).write_text(content)
-    rejects([*script.split(), name], tmp_path, report)
-
-
-def test_ruff_rejects_an_unused_import(project, tmp_path):
-    shutil.copy(project.path / "pyproject.toml", tmp_path)
-    (tmp_path / "module.py").write_text("import os\n")
-    rejects([str(project.path / ".venv" / "bin" / "ruff"), "check", "."], tmp_path, "F401")
 
 
 # --- The properties hold, and each check can fail -------------------------------------------------
