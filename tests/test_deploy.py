@@ -6,8 +6,10 @@ GitHub's workflow schema), kubernetes-validate, pre-commit and pre-commit-hooks 
 """
 
 import json
+import os
 import re
 import shlex
+import shutil
 import tomllib
 
 import pytest
@@ -36,6 +38,19 @@ FILE_CHECKS = [  # pre-commit-hooks' console scripts, as .pre-commit-config.yaml
     ("check-added-large-files --enforce-all", "any"),
     ("check-merge-conflict --assume-in-merge", "text"),
 ]
+DEPLOYMENT_FILES = ["Procfile", "Dockerfile", ".dockerignore", "compose.yaml", "deploy"]  # what the checks read
+# Run by the project's own Python: the values its deployment files must agree with.
+READ_CODE = """
+import json, runpy, django
+django.setup()
+from stateless import health
+gunicorn = runpy.run_path("gunicorn.conf.py")
+print(json.dumps({
+    "LIVENESS_PATH": health.LIVENESS_PATH,
+    "READINESS_PATH": health.READINESS_PATH,
+    "graceful_timeout": gunicorn["graceful_timeout"],
+}))
+"""
 
 
 def edit(path, old, new):
@@ -44,10 +59,20 @@ def edit(path, old, new):
     path.write_text(text.replace(old, new, 1))
 
 
+@pytest.fixture(scope="session")
+def code(project):
+    """The probe paths and gunicorn's graceful timeout, from the project's code run as an image build runs it."""
+    env = {"PATH": os.environ["PATH"], "DJANGO_ENV": "build", "DJANGO_SETTINGS_MODULE": "config.settings"}
+    return json.loads(run([".venv/bin/python", "-c", READ_CODE], project.path, env=env).stdout)
+
+
 @pytest.fixture
-def fresh(tmp_path):
-    """A project just baked: not installed, nothing built."""
-    return bake(tmp_path)
+def copy(project, tmp_path):
+    """A copy of the project's deployment files, to break."""
+    for name in DEPLOYMENT_FILES:
+        source = project.path / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
+    return tmp_path
 
 
 # --- Reading the files ----------------------------------------------------------------------------
@@ -59,18 +84,6 @@ def procfile(root):
         name, _, command = line.partition(":")
         processes[name.strip()] = shlex.split(command)
     return processes
-
-
-def health_paths(root):
-    source = (root / "stateless" / "health.py").read_text()
-    names = ("LIVENESS_PATH", "READINESS_PATH")
-    return {name: re.search(rf'^{name} = "(/\w+)"$', source, re.MULTILINE).group(1) for name in names}
-
-
-def graceful_timeout(root):
-    return int(
-        re.search(r"^graceful_timeout = (\d+)$", (root / "gunicorn.conf.py").read_text(), re.MULTILINE).group(1)
-    )
 
 
 def kubernetes(root):
@@ -94,7 +107,7 @@ def is_text(path):
 # --- Properties -----------------------------------------------------------------------------------
 
 
-def dockerfile_problems(root):
+def dockerfile_problems(root, code):
     text = (root / "Dockerfile").read_text().replace("\\\n", " ")
     stages = re.split(r"^FROM\s+", text, flags=re.MULTILINE)[1:]
     if len(stages) < 2:
@@ -111,8 +124,8 @@ def dockerfile_problems(root):
     if not users or users[-1].split(":")[0] in ("root", "0"):
         problems.append("the runtime stage runs as root")
     healthchecks = re.findall(r"^HEALTHCHECK\s.*$", runtime, re.MULTILINE)
-    if len(healthchecks) != 1 or "/healthz" not in healthchecks[0]:
-        problems.append("no HEALTHCHECK on /healthz")
+    if len(healthchecks) != 1 or code["LIVENESS_PATH"] not in healthchecks[0]:
+        problems.append(f"no HEALTHCHECK on {code['LIVENESS_PATH']}")
     for line in re.findall(r"^(?:ARG|ENV)\s.*$", text, re.MULTILINE):
         if re.search(r"SECRET|PASSWORD|TOKEN|ACCESS_KEY", line, re.IGNORECASE):
             problems.append(f"a secret in a build argument or the environment: {line}")
@@ -125,7 +138,7 @@ def dockerfile_problems(root):
     return problems
 
 
-def compose_problems(root):
+def compose_problems(root, code):
     compose = yaml.safe_load((root / "compose.yaml").read_text())
     services = compose["services"]
     problems = []
@@ -195,14 +208,13 @@ def matches(selector, labels):
     return all(labels.get(key) == value for key, value in selector.items())
 
 
-def kubernetes_problems(root):
+def kubernetes_problems(root, code):
     manifests = kubernetes(root)
     deployment, service, job = manifests["Deployment"], manifests["Service"], manifests["Job"]
     pod = deployment["spec"]["template"]["spec"]
     labels = deployment["spec"]["template"]["metadata"]["labels"]
     job_labels = job["spec"]["template"]["metadata"]["labels"]
     (web,) = pod["containers"]
-    paths = health_paths(root)
     processes = procfile(root)
     problems = pod_problems("Deployment", pod) + pod_problems("Job", job["spec"]["template"]["spec"])
     if deployment["spec"].get("replicas", 1) < 2:
@@ -217,14 +229,14 @@ def kubernetes_problems(root):
     expected = {"startupProbe": "LIVENESS_PATH", "livenessProbe": "LIVENESS_PATH", "readinessProbe": "READINESS_PATH"}
     for probe, path in expected.items():
         http = web.get(probe, {}).get("httpGet", {})
-        if http.get("path") != paths[path]:
-            problems.append(f"{probe} does not ask {paths[path]}")
+        if http.get("path") != code[path]:
+            problems.append(f"{probe} does not ask {code[path]}")
         if http.get("port") not in (*ports, *ports.values()):
             problems.append(f"{probe} asks a port the container does not open")
     pause = web.get("lifecycle", {}).get("preStop", {}).get("exec", {}).get("command", [])
     if len(pause) != 2 or pause[0] != "sleep":
         problems.append("no preStop pause")
-    elif pod.get("terminationGracePeriodSeconds", 30) <= int(pause[1]) + graceful_timeout(root):
+    elif pod.get("terminationGracePeriodSeconds", 30) <= int(pause[1]) + code["graceful_timeout"]:
         problems.append("the termination grace period ends before the preStop pause and gunicorn's graceful timeout")
     if service["spec"].get("sessionAffinity", "None") != "None":
         problems.append("the Service has session affinity")
@@ -315,16 +327,16 @@ def test_pre_commit_runs_the_ruff_that_make_lint_installs(project):
 # --- The properties hold, and each check can fail -------------------------------------------------
 
 
-def test_the_image_is_built_without_secrets_and_runs_unprivileged(project):
-    assert dockerfile_problems(project.path) == []
+def test_the_image_is_built_without_secrets_and_runs_unprivileged(project, code):
+    assert dockerfile_problems(project.path, code) == []
 
 
-def test_compose_runs_replicas_behind_a_balancer_without_stickiness(project):
-    assert compose_problems(project.path) == []
+def test_compose_runs_replicas_behind_a_balancer_without_stickiness(project, code):
+    assert compose_problems(project.path, code) == []
 
 
-def test_kubernetes_runs_replicas_that_drain_before_they_stop(project):
-    assert kubernetes_problems(project.path) == []
+def test_kubernetes_runs_replicas_that_drain_before_they_stop(project, code):
+    assert kubernetes_problems(project.path, code) == []
 
 
 DOCKERFILE = "Dockerfile"
@@ -392,7 +404,7 @@ CHECKS = {
 
 
 @pytest.mark.parametrize(("path", "old", "new", "expected"), BREAKAGES.values(), ids=BREAKAGES)
-def test_each_property_check_catches_a_breakage(fresh, path, old, new, expected):
-    edit(fresh / path, old, new)
-    problems = CHECKS.get(path, kubernetes_problems)(fresh)
+def test_each_property_check_catches_a_breakage(copy, code, path, old, new, expected):
+    edit(copy / path, old, new)
+    problems = CHECKS.get(path, kubernetes_problems)(copy, code)
     assert any(expected in problem for problem in problems), problems
