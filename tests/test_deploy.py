@@ -53,10 +53,18 @@ print(json.dumps({
 """
 
 
-def edit(path, old, new):
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {path.name}"
-    path.write_text(text.replace(old, new, 1))
+def break_file(path, change):
+    """A deliberate breakage: YAML is loaded, changed by ``change(document)`` and dumped back; any other
+    file is text, and ``change`` is (old, new), replaced once."""
+    if path.suffix == ".yaml":
+        document = yaml.safe_load(path.read_text())
+        change(document)
+        path.write_text(yaml.safe_dump(document, sort_keys=False))
+    else:
+        old, new = change
+        text = path.read_text()
+        assert old in text, f"{old!r} not in {path.name}"
+        path.write_text(text.replace(old, new, 1))
 
 
 @pytest.fixture(scope="session")
@@ -67,7 +75,7 @@ def code(project):
 
 
 @pytest.fixture
-def copy(project, tmp_path):
+def files(project, tmp_path):
     """A copy of the project's deployment files, to break."""
     for name in DEPLOYMENT_FILES:
         source = project.path / name
@@ -89,6 +97,16 @@ def procfile(root):
 def kubernetes(root):
     documents = [yaml.safe_load((root / "deploy" / "kubernetes" / name).read_text()) for name in MANIFESTS]
     return {document["kind"]: document for document in documents}
+
+
+def pod(manifest):
+    """The pod template's spec of a Deployment or a Job."""
+    return manifest["spec"]["template"]["spec"]
+
+
+def container(manifest):
+    (only,) = pod(manifest)["containers"]
+    return only
 
 
 def committed_files(root):
@@ -211,12 +229,11 @@ def matches(selector, labels):
 def kubernetes_problems(root, code):
     manifests = kubernetes(root)
     deployment, service, job = manifests["Deployment"], manifests["Service"], manifests["Job"]
-    pod = deployment["spec"]["template"]["spec"]
     labels = deployment["spec"]["template"]["metadata"]["labels"]
     job_labels = job["spec"]["template"]["metadata"]["labels"]
-    (web,) = pod["containers"]
+    web, release = container(deployment), container(job)
     processes = procfile(root)
-    problems = pod_problems("Deployment", pod) + pod_problems("Job", job["spec"]["template"]["spec"])
+    problems = pod_problems("Deployment", pod(deployment)) + pod_problems("Job", pod(job))
     if deployment["spec"].get("replicas", 1) < 2:
         problems.append("fewer than two replicas")
     if deployment["spec"].get("strategy", {}).get("type") != "RollingUpdate":
@@ -236,7 +253,7 @@ def kubernetes_problems(root, code):
     pause = web.get("lifecycle", {}).get("preStop", {}).get("exec", {}).get("command", [])
     if len(pause) != 2 or pause[0] != "sleep":
         problems.append("no preStop pause")
-    elif pod.get("terminationGracePeriodSeconds", 30) <= int(pause[1]) + code["graceful_timeout"]:
+    elif pod(deployment).get("terminationGracePeriodSeconds", 30) <= int(pause[1]) + code["graceful_timeout"]:
         problems.append("the termination grace period ends before the preStop pause and gunicorn's graceful timeout")
     if service["spec"].get("sessionAffinity", "None") != "None":
         problems.append("the Service has session affinity")
@@ -256,7 +273,6 @@ def kubernetes_problems(root, code):
     budget = manifests["PodDisruptionBudget"]["spec"]["selector"]["matchLabels"]
     if not matches(budget, labels) or matches(budget, job_labels):
         problems.append("the PodDisruptionBudget does not select the web pods only")
-    (release,) = job["spec"]["template"]["spec"]["containers"]
     if release.get("command") != processes["release"]:
         problems.append("the Job does not run the Procfile's release command")
     if release["image"] != web["image"]:
@@ -288,7 +304,7 @@ def test_the_kubernetes_manifests_are_valid_for_the_stated_version(project):
     assert result.stdout.count("passed for resource") == len(MANIFESTS), result.stdout
     kustomization = yaml.safe_load((folder / "kustomization.yaml").read_text())
     assert sorted(kustomization["resources"]) == sorted(set(MANIFESTS) - NOT_APPLIED)
-    image = kubernetes(project.path)["Deployment"]["spec"]["template"]["spec"]["containers"][0]["image"]
+    image = container(kubernetes(project.path)["Deployment"])["image"]
     assert [entry["name"] for entry in kustomization["images"]] == [image.split(":")[0]]
     assert f"Kubernetes {KUBERNETES_VERSION}" in (project.path / "README.md").read_text()
 
@@ -339,61 +355,75 @@ def test_kubernetes_runs_replicas_that_drain_before_they_stop(project, code):
     assert kubernetes_problems(project.path, code) == []
 
 
-DOCKERFILE = "Dockerfile"
-COMPOSE = "compose.yaml"
-NGINX = "deploy/compose/nginx.conf"
-DEPLOYMENT = "deploy/kubernetes/deployment.yaml"
-BREAKAGES = {
-    "root user": (DOCKERFILE, "USER 10001:10001", "USER root", "runs as root"),
-    "secret build argument": (DOCKERFILE, "WORKDIR /app\n", "ARG DJANGO_SECRET_KEY\nWORKDIR /app\n", "a secret"),
-    "compiler at runtime": (DOCKERFILE, "RUN groupadd", "RUN apt-get install -y gcc && groupadd", "compilers"),
-    "healthcheck elsewhere": (DOCKERFILE, "/healthz", "/", "HEALTHCHECK"),
-    "local .env in the image": (".dockerignore", ".env\n", "", ".dockerignore"),
-    "no build-time static files": (DOCKERFILE, "RUN python manage.py collectstatic", "RUN true", "collectstatic"),
-    "evicting Redis": (COMPOSE, "noeviction", "allkeys-lru", "eviction"),
-    "one web replica": (COMPOSE, "replicas: 2", "replicas: 1", "fewer than two"),
+DOCKERFILE, COMPOSE, NGINX = "Dockerfile", "compose.yaml", "deploy/compose/nginx.conf"
+DEPLOYMENT, SERVICE = "deploy/kubernetes/deployment.yaml", "deploy/kubernetes/service.yaml"
+HPA, PDB, JOB = "deploy/kubernetes/hpa.yaml", "deploy/kubernetes/pdb.yaml", "deploy/kubernetes/migrate-job.yaml"
+WEB = "app.kubernetes.io/component"  # the label that tells web pods from the release Job's
+BREAKAGES = {  # name: (file, change: (old, new) of a text file or a function of a YAML document, expected problem)
+    "root user": (DOCKERFILE, ("USER 10001:10001", "USER root"), "runs as root"),
+    "secret build argument": (DOCKERFILE, ("WORKDIR /app\n", "ARG DJANGO_SECRET_KEY\nWORKDIR /app\n"), "a secret"),
+    "compiler at runtime": (DOCKERFILE, ("RUN groupadd", "RUN apt-get install -y gcc && groupadd"), "compilers"),
+    "healthcheck elsewhere": (DOCKERFILE, ("/healthz", "/"), "HEALTHCHECK"),
+    "local .env in the image": (".dockerignore", (".env\n", ""), ".dockerignore"),
+    "no build-time static files": (DOCKERFILE, ("RUN python manage.py collectstatic", "RUN true"), "collectstatic"),
+    "evicting Redis": (
+        COMPOSE,
+        lambda compose: compose["services"]["redis"].update(
+            command=["redis-server", "--appendonly", "yes", "--maxmemory-policy", "allkeys-lru"]
+        ),
+        "eviction",
+    ),
+    "one web replica": (
+        COMPOSE,
+        lambda compose: compose["services"]["web"]["deploy"].update(replicas=1),
+        "fewer than two",
+    ),
     "web before release": (
         COMPOSE,
-        "condition: service_completed_successfully",
-        "condition: service_started",
+        lambda compose: compose["services"]["web"]["depends_on"]["release"].update(condition="service_started"),
         "release",
     ),
-    "writable web": (COMPOSE, "read_only: true", "read_only: false", "read-only"),
-    "latest image": (COMPOSE, "redis:7.4-alpine", "redis:latest", "latest"),
-    "sticky balancer": (NGINX, "    keepalive 16;", "    ip_hash;\n    keepalive 16;", "sticky"),
-    "single replica": (DEPLOYMENT, "  replicas: 2", "  replicas: 1", "fewer than two"),
-    "recreate": (DEPLOYMENT, "type: RollingUpdate", "type: Recreate", "rolling"),
-    "readiness on liveness": (DEPLOYMENT, "path: /readyz", "path: /healthz", "readinessProbe"),
+    "writable web": (COMPOSE, lambda compose: compose["services"]["web"].update(read_only=False), "read-only"),
+    "latest image": (COMPOSE, lambda compose: compose["services"]["redis"].update(image="redis:latest"), "latest"),
+    "sticky balancer": (NGINX, ("    keepalive 16;", "    ip_hash;\n    keepalive 16;"), "sticky"),
+    "single replica": (DEPLOYMENT, lambda deployment: deployment["spec"].update(replicas=1), "fewer than two"),
+    "recreate": (DEPLOYMENT, lambda deployment: deployment["spec"].update(strategy={"type": "Recreate"}), "rolling"),
+    "no readiness probe": (
+        DEPLOYMENT,
+        lambda deployment: container(deployment).pop("readinessProbe"),
+        "readinessProbe",
+    ),
+    "readiness on liveness": (
+        DEPLOYMENT,
+        lambda deployment: container(deployment).update(readinessProbe=container(deployment)["livenessProbe"]),
+        "readinessProbe",
+    ),
     "probe on a missing port": (
         DEPLOYMENT,
-        "port: http\n            periodSeconds: 10",
-        "port: 8080\n            periodSeconds: 10",
+        lambda deployment: container(deployment)["livenessProbe"]["httpGet"].update(port=8080),
         "port",
     ),
     "short grace period": (
         DEPLOYMENT,
-        "terminationGracePeriodSeconds: 40",
-        "terminationGracePeriodSeconds: 30",
+        lambda deployment: pod(deployment).update(terminationGracePeriodSeconds=30),
         "grace",
     ),
-    "root allowed": (DEPLOYMENT, "runAsNonRoot: true", "runAsNonRoot: false", "runAsNonRoot"),
-    "writable root": (DEPLOYMENT, "readOnlyRootFilesystem: true", "readOnlyRootFilesystem: false", "writable"),
-    "no limits": (DEPLOYMENT, '            limits:\n              cpu: "1"\n', "            limits:\n", "limits"),
-    "sticky service": (
-        "deploy/kubernetes/service.yaml",
-        "sessionAffinity: None",
-        "sessionAffinity: ClientIP",
-        "affinity",
+    "root allowed": (
+        DEPLOYMENT,
+        lambda deployment: pod(deployment)["securityContext"].update(runAsNonRoot=False),
+        "runAsNonRoot",
     ),
-    "service on every pod": (
-        "deploy/kubernetes/service.yaml",
-        "    app.kubernetes.io/component: web\n  ports",
-        "  ports",
-        "web pods",
+    "writable root": (
+        DEPLOYMENT,
+        lambda deployment: container(deployment)["securityContext"].update(readOnlyRootFilesystem=False),
+        "writable",
     ),
-    "autoscaler on nothing": ("deploy/kubernetes/hpa.yaml", "    kind: Deployment", "    kind: StatefulSet", "scale"),
-    "budget on nothing": ("deploy/kubernetes/pdb.yaml", "      app.kubernetes.io/component: web", "", "Budget"),
-    "job that does not migrate": ("deploy/kubernetes/migrate-job.yaml", '"--noinput"', '"--plan"', "release command"),
+    "no limits": (DEPLOYMENT, lambda deployment: container(deployment)["resources"]["limits"].pop("cpu"), "limits"),
+    "sticky service": (SERVICE, lambda service: service["spec"].update(sessionAffinity="ClientIP"), "affinity"),
+    "service on every pod": (SERVICE, lambda service: service["spec"]["selector"].pop(WEB), "web pods"),
+    "autoscaler on nothing": (HPA, lambda hpa: hpa["spec"]["scaleTargetRef"].update(kind="StatefulSet"), "scale"),
+    "budget on nothing": (PDB, lambda pdb: pdb["spec"]["selector"]["matchLabels"].pop(WEB), "Budget"),
+    "job that does not migrate": (JOB, lambda job: container(job)["command"].append("--plan"), "release command"),
 }
 CHECKS = {
     DOCKERFILE: dockerfile_problems,
@@ -403,8 +433,8 @@ CHECKS = {
 }
 
 
-@pytest.mark.parametrize(("path", "old", "new", "expected"), BREAKAGES.values(), ids=BREAKAGES)
-def test_each_property_check_catches_a_breakage(copy, code, path, old, new, expected):
-    edit(copy / path, old, new)
-    problems = CHECKS.get(path, kubernetes_problems)(copy, code)
-    assert any(expected in problem for problem in problems), problems
+@pytest.mark.parametrize(("path", "change", "expected"), BREAKAGES.values(), ids=BREAKAGES)
+def test_each_property_check_catches_a_breakage(files, code, path, change, expected):
+    break_file(files / path, change)
+    problems = CHECKS.get(path, kubernetes_problems)(files, code)
+    assert problems and all(expected in problem for problem in problems), problems
