@@ -158,12 +158,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "stateless.middleware.RequestIdMiddleware",
-    "stateless.middleware.HealthCheckMiddleware",  # before host validation and the HTTPS redirect
+    "stateless.middleware.RequestIdAndProbesMiddleware",  # before host validation and the HTTPS redirect
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files: answered here, as whitenoise's docs say
+    "stateless.middleware.ContentSecurityPolicyMiddleware",
     "stateless.middleware.RequestBodyLimitMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -262,7 +261,8 @@ if AWS_STORAGE_BUCKET_NAME:
             "default_acl": None,  # objects stay private, as the bucket is
             "querystring_auth": True,  # URLs are signed and expire
             "querystring_expire": 3600,
-            "file_overwrite": False,  # a new upload with a taken name gets a new name
+            "file_overwrite": True,  # never asks whether a key is taken: MediaStorage makes each one unique
+            "object_parameters": {"ContentDisposition": "attachment"},  # downloaded, never rendered on its origin
         },
     }
 else:  # development only
@@ -302,7 +302,10 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "stateless.logs.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "stateless.logs.RequestIdFilter"},
+        "short_warning": {"()": "stateless.logs.ShortWarning"},
+    },
     "formatters": {
         "json": {"()": "stateless.logs.JsonFormatter"},
         "readable": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
@@ -316,5 +319,8 @@ LOGGING = {
         },
     },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
-    "loggers": {"django": {"handlers": [], "level": LOG_LEVEL, "propagate": True}},
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.security.DisallowedHost": {"filters": ["short_warning"]},  # a bad Host header: the client's fault
+    },
 }

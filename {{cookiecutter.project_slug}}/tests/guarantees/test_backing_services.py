@@ -47,11 +47,13 @@ def test_a_second_upload_with_the_same_name_gets_a_new_name():
     assert default_storage.open(first).read() == b"first"
 
 
-def test_objects_are_private_and_reached_through_signed_urls():
-    name = default_storage.save(f"tests/{secrets.token_hex(4)}.txt", ContentFile(b"signed"))
+def test_objects_are_private_reached_through_signed_urls_and_downloaded_never_rendered():
+    page = b"<script>document.title = 'a user may upload this'</script>"
+    name = default_storage.save(f"tests/{secrets.token_hex(4)}.html", ContentFile(page))
     grants = default_storage.bucket.Object(name).Acl().grants
     assert not [grant for grant in grants if "AllUsers" in str(grant["Grantee"].get("URI", ""))]
     url = default_storage.url(name)
     assert "X-Amz-Signature=" in url
     with urlopen(url, timeout=5) as response:
-        assert response.read() == b"signed"
+        assert response.read() == page
+        assert response.headers["Content-Disposition"].startswith("attachment")

@@ -221,6 +221,34 @@ def test_a_file_uploaded_through_one_process_is_downloaded_through_the_other(pai
     prove_an_upload_is_read_through_the_other_process(pair)
 
 
+def upload_at_the_same_moment(balancer, contents):
+    """Each process gets its content, uploaded under one name, at the same moment; the stored names."""
+    start, names = threading.Barrier(len(contents)), {}
+
+    def upload(process):
+        start.wait()
+        headers = {"Content-Type": "application/octet-stream"}
+        answer = Visitor(balancer).request("POST", "/probe/upload/same.bin", contents[process], headers, to=process)
+        names[process] = answer.json()["name"]
+
+    threads = [threading.Thread(target=upload, args=(process,)) for process in contents]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return names
+
+
+def test_uploads_of_one_name_at_the_same_moment_through_two_processes_are_both_kept(pair):
+    for _ in range(20):  # a check-then-write race is lost often, not always
+        contents = {process: secrets.token_bytes(64 * 1024) for process in pair.processes}
+        names = upload_at_the_same_moment(pair, contents)
+        assert len(set(names.values())) == 2, "two uploads were given one object"
+        for process, name in names.items():
+            with default_storage.open(name) as stored:
+                assert stored.read() == contents[process], "an upload was overwritten"
+
+
 def test_a_value_cached_through_one_process_is_read_through_the_other(pair):
     prove_a_cached_value_is_read_through_the_other_process(pair)
 

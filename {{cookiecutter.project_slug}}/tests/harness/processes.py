@@ -69,16 +69,18 @@ class WebProcess:
         return self
 
     def wait_until_ready(self, ready="/readyz", timeout=30):
-        deadline = time.monotonic() + timeout
+        deadline, answer = time.monotonic() + timeout, None
         while time.monotonic() < deadline and self.running:
             try:
-                if self.get(ready).status == 200:
+                answer = self.get(ready)
+                if answer.status == 200:
                     return self
             except (Refused, Failed):
                 pass
             time.sleep(0.1)
         self.stop()
-        raise AssertionError(f"{self.name} did not become ready on {ready}:\n{self.log.read_text()[-5000:]}")
+        said = f"{answer.status} {answer.body[:500]!r}" if answer else "no answer"
+        raise AssertionError(f"{self.name} did not become ready on {ready} ({said}):\n{self.log.read_text()[-3000:]}")
 
     @property
     def running(self):
