@@ -222,13 +222,13 @@ def test_a_file_uploaded_through_one_process_is_downloaded_through_the_other(pai
 
 
 def upload_at_the_same_moment(balancer, contents):
-    """Each process gets its content, uploaded under one name, at the same moment; the stored names."""
-    start, names = threading.Barrier(len(contents)), {}
+    """Each process gets its content, uploaded under one new name, at the same moment; the stored names."""
+    start, names, name = threading.Barrier(len(contents)), {}, f"same-{secrets.token_hex(4)}.bin"
 
     def upload(process):
         start.wait()
         headers = {"Content-Type": "application/octet-stream"}
-        answer = Visitor(balancer).request("POST", "/probe/upload/same.bin", contents[process], headers, to=process)
+        answer = Visitor(balancer).request("POST", f"/probe/upload/{name}", contents[process], headers, to=process)
         names[process] = answer.json()["name"]
 
     threads = [threading.Thread(target=upload, args=(process,)) for process in contents]
