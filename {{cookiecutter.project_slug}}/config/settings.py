@@ -215,10 +215,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # session engine retries a failing Redis thousands of times when errors are swallowed. Sessions
 # survive a Redis restart only when Redis persists them (append-only file, noeviction).
 {%- endif %}
+#
+# Values in Redis are JSON, never pickles (django-redis pickles by default): whoever can write a key
+# to Redis would otherwise run code in every process that reads it. The session engines store JSON
+# whatever this says (stateless/sessions/); the default cache does so because of it. Code that caches
+# gets back what JSON holds: dicts, lists (tuples come back as lists), strings, numbers, booleans and
+# None; datetimes, Decimals and UUIDs come back as strings. Cache plain data built from objects (ids,
+# dicts), not model instances, querysets or responses: Django's cache_page and per-site cache
+# middleware store response objects and do not work with it. A value that is not JSON raises.
 
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 if REDIS_URL:
-    redis_options = {"SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT, "SOCKET_TIMEOUT": REDIS_TIMEOUT}
+    redis_options = {
+        "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT,
+        "SOCKET_TIMEOUT": REDIS_TIMEOUT,
+        "SERIALIZER": "django_redis.serializers.json.JSONSerializer",
+    }
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
