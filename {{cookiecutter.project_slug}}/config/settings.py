@@ -295,7 +295,6 @@ AXES_ENABLE_ADMIN = True  # its tables hold the counts made while Redis was down
 {%- else %}
 AXES_ENABLE_ADMIN = False  # its tables stay empty: the counts are in Redis
 {%- endif %}
-SILENCED_SYSTEM_CHECKS = ["axes.W001"]  # a throttle counting in the process: stateless.E008 says it for this project
 
 # --- Storage: media in S3 (or any S3-compatible store), static files by whitenoise -----------
 # https://django-storages.readthedocs.io/en/latest/backends/amazon-S3.html
