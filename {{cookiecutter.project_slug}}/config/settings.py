@@ -269,8 +269,8 @@ else:  # development only: sessions in SQLite survive runserver's reloads
 # At most 10 failed logins per account and per client address in 15 minutes: after that, logins of
 # that account, and from that address, are refused (429, without checking the password) until 15
 # minutes have passed since the last failure counted; a refused attempt is not counted. The counts
-# are in the default cache, Redis, so that every process sees the same ones (stateless.E008 refuses
-# counts kept in the process). The client address is the one the load balancer added to
+# are in the default cache, Redis, so that every process sees the same ones (stateless.E002 and
+# E008 refuse counts kept in the process). The client address is the one the load balancer added to
 # X-Forwarded-For (PROXY_COUNT, stateless/throttle.py), never one the client wrote there.
 {%- if cookiecutter.session_store == "redis+db" %}
 # While Redis is down, failures are counted in the database instead, so that logins go on, as
