@@ -12,6 +12,7 @@ import zoneinfo
 
 # Modules a generated project imports (or is run by); a project named like one would shadow it.
 PROJECT_IMPORTS = {
+    "axes",
     "boto3",
     "botocore",
     "brotli",
