@@ -320,7 +320,7 @@ class Benchmark:
     def measure(self):
         args = self.args
         cold_starts = max(1, math.ceil(args.cold_starts / args.rounds))
-        variants = list(PLAN)
+        variants = [variant for variant in PLAN if variant in args.variants]
         (self.work / "logs").mkdir(exist_ok=True)
         for round_number in range(1, args.rounds + 1):
             say(f"round {round_number} of {args.rounds}")
@@ -329,7 +329,8 @@ class Benchmark:
                 started = time.monotonic()
                 self.cold_starts(variant, round_number, cold_starts)
                 for scenario in PLAN[variant]:
-                    self.scenario(variant, scenario, round_number)
+                    if scenario in args.scenarios:
+                        self.scenario(variant, scenario, round_number)
                 say(f"  {variant}: done in {time.monotonic() - started:.0f} s")
 
     # --- clean-up ---------------------------------------------------------------------------------
@@ -574,6 +575,12 @@ def main(argv=None):
     )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers of every variant (default 2)")
     parser.add_argument("--cold-starts", type=int, default=6, help="cold starts per variant, over all rounds")
+    parser.add_argument(
+        "--variants", type=lambda names: names.split(","), default=list(PLAN), help="comma-separated (default: all)"
+    )
+    parser.add_argument(
+        "--scenarios", type=lambda names: names.split(","), default=list(SCENARIOS), help="comma-separated (default: all)"
+    )
     parser.add_argument("--out", help="write the summary and every measurement here, as JSON")
     parser.add_argument(
         "--postgres-url",

@@ -32,7 +32,7 @@ OWN_NAMES = {
 # The hook runs offline and installs nothing, hence a list; names no longer installed may stay.
 INSTALLED_NAMES = set(
     """
-    aiosmtpd asgiref atpublic attr attrs bandit blinker boolean boolean_py boto3 botocore brotli cachecontrol
+    aiosmtpd asgiref atpublic attr attrs axes bandit blinker boolean boolean_py boto3 botocore brotli cachecontrol
     certifi cffi charset_normalizer click cryptography csp cyclonedx cyclonedx_python_lib dateutil defusedxml
     dj_database_url dj_email_url django django_csp django_redis django_storages dotenv environs filelock flask
     flask_cors gunicorn hiredis idna iniconfig itsdangerous jinja2 jmespath license_expression markdown_it

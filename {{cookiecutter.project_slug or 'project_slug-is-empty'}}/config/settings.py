@@ -8,6 +8,7 @@ generated from the ``variable()`` calls below.
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -155,6 +156,15 @@ MAX_REQUEST_BODY_MB = variable(
     default=10,
     validate=in_range(min=1, max=1024),
 )
+PROXY_COUNT = variable(
+    "PROXY_COUNT",
+    "Proxies in front of the processes that each add an address to `X-Forwarded-For` (the load balancer: "
+    "1). The login throttle counts per client address: the one the outermost of them added; 0 if clients "
+    "connect directly.",
+    "int",
+    default=1,
+    validate=in_range(min=0, max=10),
+)
 PORT = variable("PORT", "Port gunicorn listens on.", "int", default=8000, validate=in_range(1, 65535))
 WEB_CONCURRENCY = variable("WEB_CONCURRENCY", "Gunicorn worker processes.", "int", default=2, validate=in_range(min=1))
 
@@ -192,6 +202,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "axes",  # the login throttle
     "stateless",  # keeps the processes stateless and operable: checks, sessions, storage, probes
 {%- if cookiecutter.include_example_app == "yes" %}
     "documents",
@@ -199,18 +210,18 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "stateless.middleware.RequestIdMiddleware",
-    "stateless.middleware.HealthCheckMiddleware",  # before host validation and the HTTPS redirect
+    "stateless.middleware.RequestIdAndProbesMiddleware",  # before host validation and the HTTPS redirect
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files: answered here, as whitenoise's docs say
+    "stateless.middleware.ContentSecurityPolicyMiddleware",
     "stateless.middleware.RequestBodyLimitMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a refused login into a 429
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -256,10 +267,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # session engine retries a failing Redis thousands of times when errors are swallowed. Sessions
 # survive a Redis restart only when Redis persists them (append-only file, noeviction).
 {%- endif %}
+#
+# Values in Redis are JSON, never pickles (django-redis pickles by default): whoever can write a key
+# to Redis would otherwise run code in every process that reads it. The session engines store JSON
+# whatever this says (stateless/sessions/); the default cache does so because of it. Code that caches
+# gets back what JSON holds: dicts, lists (tuples come back as lists), strings, numbers, booleans and
+# None; datetimes, Decimals and UUIDs come back as strings. Cache plain data built from objects (ids,
+# dicts), not model instances, querysets or responses: Django's cache_page and per-site cache
+# middleware store response objects and do not work with it. A value that is not JSON raises.
 
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 if REDIS_URL:
-    redis_options = {"SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT, "SOCKET_TIMEOUT": REDIS_TIMEOUT}
+    redis_options = {
+        "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT,
+        "SOCKET_TIMEOUT": REDIS_TIMEOUT,
+        "SERIALIZER": "django_redis.serializers.json.JSONSerializer",
+    }
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
@@ -280,6 +303,38 @@ if REDIS_URL:
 else:  # development only: sessions in SQLite survive runserver's reloads
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# --- Login throttle: failed logins counted in Redis ------------------------------------------
+# https://django-axes.readthedocs.io/en/latest/4_configuration.html
+# At most 10 failed logins per account and per client address in 15 minutes: after that, logins of
+# that account, and from that address, are refused (429, without checking the password) until 15
+# minutes have passed since the last failure counted; a refused attempt is not counted. The counts
+# are in the default cache, Redis, so that every process sees the same ones (stateless.E002 and
+# E008 refuse counts kept in the process). The client address is the one the load balancer added to
+# X-Forwarded-For (PROXY_COUNT, stateless/throttle.py), never one the client wrote there.
+{%- if cookiecutter.session_store == "redis+db" %}
+# While Redis is down, failures are counted in the database instead, so that logins go on, as
+# sessions do (stateless/throttle.py).
+{%- else %}
+# While Redis is down, a login attempt is a 503, as its session would be: none goes uncounted.
+{%- endif %}
+
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_HANDLER = "{{ 'stateless.throttle.LoginThrottle' if cookiecutter.session_store == 'redis+db' else 'axes.handlers.cache.AxesCacheHandler' }}"
+AXES_CACHE = "default"
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each counted on its own
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "stateless.throttle.client_address"
+AXES_USERNAME_CALLABLE = "stateless.throttle.account"
+AXES_HTTP_RESPONSE_CODE = 429  # Too Many Requests
+AXES_VERBOSE = False  # no banner at start; log lines name what is counted, masked
+{%- if cookiecutter.session_store == "redis+db" %}
+AXES_ENABLE_ADMIN = True  # its tables hold the counts made while Redis was down
+{%- else %}
+AXES_ENABLE_ADMIN = False  # its tables stay empty: the counts are in Redis
+{%- endif %}
 
 # --- Storage: media in S3 (or any S3-compatible store), static files by whitenoise -----------
 # https://django-storages.readthedocs.io/en/latest/backends/amazon-S3.html
@@ -303,7 +358,8 @@ if AWS_STORAGE_BUCKET_NAME:
             "default_acl": None,  # objects stay private, as the bucket is
             "querystring_auth": True,  # URLs are signed and expire
             "querystring_expire": 3600,
-            "file_overwrite": False,  # a new upload with a taken name gets a new name
+            "file_overwrite": True,  # never asks whether a key is taken: MediaStorage makes each one unique
+            "object_parameters": {"ContentDisposition": "attachment"},  # downloaded, never rendered on its origin
         },
     }
 else:  # development only
@@ -379,7 +435,10 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "stateless.errors.CredentialsFilter"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "stateless.logs.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "stateless.logs.RequestIdFilter"},
+        "short_warning": {"()": "stateless.logs.ShortWarning"},
+    },
     "formatters": {
         "json": {"()": "stateless.logs.JsonFormatter"},
         "readable": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
@@ -393,5 +452,8 @@ LOGGING = {
         },
     },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
-    "loggers": {"django": {"handlers": [], "level": LOG_LEVEL, "propagate": True}},
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.security.DisallowedHost": {"filters": ["short_warning"]},  # a bad Host header: the client's fault
+    },
 }

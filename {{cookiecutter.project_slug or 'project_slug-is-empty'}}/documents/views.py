@@ -1,7 +1,7 @@
 """Upload files to the bucket and download them again; the session counts this visit's uploads."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from .forms import UploadForm
@@ -28,4 +28,8 @@ def index(request):
 @login_required
 def download(request, pk):
     document = get_object_or_404(Document, pk=pk, owner=request.user)
-    return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.name)
+    try:
+        stored = document.file.open("rb")
+    except FileNotFoundError as gone:
+        raise Http404("The file is no longer stored.") from gone
+    return FileResponse(stored, as_attachment=True, filename=document.name)

@@ -6,6 +6,7 @@ configuration before any process serves it. In production every finding is an er
 so that the embedded default keeps working. ``manage.py check --tag stateless`` runs only these.
 """
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.sessions.backends import cache as cache_sessions
 from django.contrib.sessions.backends import cached_db, file, signed_cookies
@@ -153,3 +154,26 @@ def redis_has_timeouts(app_configs, **kwargs):
                 )
             )
     return findings
+
+
+@checks.register("stateless")
+def login_failures_are_counted_outside_the_process(app_configs, **kwargs):
+    if not apps.is_installed("axes") or not getattr(settings, "AXES_ENABLED", True):
+        return []
+    from axes.handlers.cache import AxesCacheHandler
+
+    alias = getattr(settings, "AXES_CACHE", "default")
+    if alias == "default":
+        return []  # stateless.E002 refuses a default cache in the process, which counts them too
+    handler = import_string(getattr(settings, "AXES_HANDLER", "axes.handlers.database.AxesDatabaseHandler"))
+    backend = cache_backend(alias)
+    if issubclass(handler, AxesCacheHandler) and issubclass(backend, PROCESS_LOCAL_CACHES):
+        return [
+            finding(
+                8,
+                f"Failed logins are counted in the {alias!r} cache, which no other process sees ({backend.__name__}): "
+                "a guesser gets the whole limit from each process.",
+                f"Point CACHES[{alias!r}] at Redis (django_redis.cache.RedisCache), or AXES_CACHE at a cache that is.",
+            )
+        ]
+    return []

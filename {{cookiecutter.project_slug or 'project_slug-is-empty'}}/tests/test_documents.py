@@ -60,3 +60,10 @@ def test_nobody_downloads_another_users_document(logged_in, user):
     upload = SimpleUploadedFile("secret.txt", b"bob's")
     document = Document.objects.create(owner=other, name="secret.txt", file=upload)
     assert logged_in.get(reverse("documents:download", args=[document.pk])).status_code == 404
+
+
+def test_a_document_whose_file_is_gone_is_not_found(logged_in, user):
+    logged_in.post(reverse("documents:index"), {"file": SimpleUploadedFile("gone.txt", b"x")})
+    document = Document.objects.get(owner=user)
+    default_storage.delete(document.file.name)
+    assert logged_in.get(reverse("documents:download", args=[document.pk])).status_code == 404

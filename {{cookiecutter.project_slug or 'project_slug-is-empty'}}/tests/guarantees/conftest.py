@@ -11,6 +11,14 @@ from django.conf import settings
 from tests.harness.processes import Balancer, Visitor, WebProcess
 
 
+def pytest_collection_modifyitems(items):
+    """A test that starts processes on the test database needs that database, even when it does not
+    touch it itself: pytest-django creates test databases only for the tests marked as using one."""
+    for item in items:
+        if "process_env" in item.fixturenames and not item.get_closest_marker("django_db"):
+            item.add_marker(pytest.mark.django_db(transaction=True))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def production_mode():
     if not settings.PRODUCTION:

@@ -1,6 +1,7 @@
 """Each backing service is the real one, reached over the network: PostgreSQL from DATABASE_URL, the
 cache in Redis, media in the bucket (private, signed, never overwritten)."""
 
+import json
 import secrets
 from urllib.request import urlopen
 
@@ -10,6 +11,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
 from django_redis import get_redis_connection
+
+from tests.harness.sessions import pickle_that_creates
 
 
 def test_the_database_is_postgresql_from_database_url(db):
@@ -27,6 +30,20 @@ def test_the_cache_is_shared_through_redis_with_its_timeout():
     assert cache.get(name) == value
     cache.delete(name)
     assert not redis.exists(key)
+
+
+def test_the_cache_keeps_json_and_never_unpickles_what_it_finds_in_redis(tmp_path):
+    name, marker = f"probe-{secrets.token_hex(4)}", tmp_path / "unpickled"
+    redis, key = get_redis_connection("default"), cache.make_key(name)
+    cache.set(name, {"ids": [1, 2], "name": "x"}, timeout=30)
+    assert json.loads(redis.get(key)) == {"ids": [1, 2], "name": "x"}
+    redis.set(key, pickle_that_creates(marker), ex=30)  # written by whoever can reach Redis
+    try:
+        value = cache.get(name)
+    except ValueError:
+        value = "refused: not JSON"
+    assert not marker.exists(), "the cache unpickled a value it found in Redis: code execution"
+    assert value == "refused: not JSON"
 
 
 def test_a_file_is_uploaded_read_and_deleted_on_the_bucket():
@@ -47,11 +64,13 @@ def test_a_second_upload_with_the_same_name_gets_a_new_name():
     assert default_storage.open(first).read() == b"first"
 
 
-def test_objects_are_private_and_reached_through_signed_urls():
-    name = default_storage.save(f"tests/{secrets.token_hex(4)}.txt", ContentFile(b"signed"))
+def test_objects_are_private_reached_through_signed_urls_and_downloaded_never_rendered():
+    page = b"<script>document.title = 'a user may upload this'</script>"
+    name = default_storage.save(f"tests/{secrets.token_hex(4)}.html", ContentFile(page))
     grants = default_storage.bucket.Object(name).Acl().grants
     assert not [grant for grant in grants if "AllUsers" in str(grant["Grantee"].get("URI", ""))]
     url = default_storage.url(name)
     assert "X-Amz-Signature=" in url
     with urlopen(url, timeout=5) as response:
-        assert response.read() == b"signed"
+        assert response.read() == page
+        assert response.headers["Content-Disposition"].startswith("attachment")

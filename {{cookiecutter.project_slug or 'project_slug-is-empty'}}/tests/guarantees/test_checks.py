@@ -49,6 +49,10 @@ STATEFUL = {
     "cache sessions ignoring every Redis error": (6, {**CACHE_SESSIONS, "DJANGO_REDIS_IGNORE_EXCEPTIONS": True}),
     "Redis without a connect timeout": (7, cache("default", SOCKET_CONNECT_TIMEOUT=None)),
     "Redis without a read timeout": (7, cache("sessions", SOCKET_TIMEOUT=None)),
+    "login throttle counting in process memory": (
+        8,
+        {"CACHES": {**settings.CACHES, "throttle": {"BACKEND": LOCMEM}}, "AXES_CACHE": "throttle"},
+    ),
     "Django's Redis cache without timeouts": (
         7,
         {"CACHES": {**settings.CACHES, "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache"}}},

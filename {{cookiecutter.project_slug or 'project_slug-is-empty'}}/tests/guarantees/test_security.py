@@ -46,6 +46,38 @@ def test_plain_http_is_redirected_to_https_unless_the_proxy_says_https(web, path
     assert web.get(path, {"Host": "localhost", "X-Forwarded-Proto": "https"}).status == 200
 
 
+def test_a_policy_with_nonces_gets_the_nonce_the_page_used(settings):
+    from csp.constants import NONCE, SELF
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from stateless.middleware import ContentSecurityPolicyMiddleware
+
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": [SELF], "script-src": [SELF, NONCE]}}
+    response = ContentSecurityPolicyMiddleware(lambda request: HttpResponse(str(request.csp_nonce)))(
+        RequestFactory().get("/")
+    )
+    assert f"'nonce-{response.content.decode()}'" in response["Content-Security-Policy"]
+
+
+def test_a_view_may_still_change_the_content_security_policy():
+    from csp.decorators import csp_update
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from stateless.middleware import ContentSecurityPolicyMiddleware
+
+    @csp_update({"img-src": ["data:"]})
+    def view(request):
+        return HttpResponse()
+
+    plain = ContentSecurityPolicyMiddleware(lambda request: HttpResponse())(RequestFactory().get("/"))
+    changed = ContentSecurityPolicyMiddleware(view)(RequestFactory().get("/"))
+    assert "img-src" not in plain["Content-Security-Policy"]
+    assert "img-src data:" in changed["Content-Security-Policy"]
+    assert "default-src 'self'" in changed["Content-Security-Policy"]
+
+
 def test_the_session_cookie_is_secure_httponly_and_samesite_lax(visitor):
     response = visitor.get("/probe/count")
     cookie = next(header for header in response.headers.get_all("Set-Cookie") if header.startswith("sessionid="))

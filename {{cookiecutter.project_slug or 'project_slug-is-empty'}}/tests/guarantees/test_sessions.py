@@ -2,6 +2,7 @@
 project runs (settings.SESSION_ENGINE), tested on the real Redis and PostgreSQL in the spirit of
 Django's own SessionTestsMixin. Engine-specific guarantees have their own modules."""
 
+import secrets
 import time
 from importlib import import_module
 
@@ -9,10 +10,12 @@ import pytest
 from django.conf import settings
 from django.contrib.sessions.backends.base import UpdateError
 from django.test import override_settings
+from django_redis import get_redis_connection
 from redis.exceptions import RedisError
 
+from tests.harness.processes import Balancer, Visitor
 from tests.harness.services import free_port
-from tests.harness.sessions import stored_session
+from tests.harness.sessions import pickle_that_creates, redis_key, stored_session
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -121,3 +124,45 @@ def test_a_write_during_a_redis_failure_is_kept_or_fails_loudly():
         except RedisError:
             expected = {"count": 5}
     assert stored_session(key) == expected
+
+
+# --- What Redis holds is data, never code: sessions are JSON, and anything else is no session ------
+
+NOT_A_SESSION = {
+    "bytes that are not JSON": b"\xff\x00 garbage",
+    "JSON that is not an object": b"[1, 2]",
+    "a number": b"12345",
+}
+
+
+def written_to_redis(value):
+    """A new session key under which ``value`` was written straight into Redis, where the engine reads."""
+    session_key = secrets.token_hex(16)
+    get_redis_connection("sessions").set(redis_key(session_key), value, ex=60)
+    return session_key
+
+
+@pytest.mark.parametrize("value", NOT_A_SESSION.values(), ids=NOT_A_SESSION.keys())
+def test_a_stored_value_that_is_not_a_json_object_is_no_session(value):
+    assert engine()(written_to_redis(value)).load() == {}
+
+
+def test_a_pickle_found_in_redis_is_never_unpickled(tmp_path):
+    marker = tmp_path / "unpickled"
+    session_key = written_to_redis(pickle_that_creates(marker))
+    try:
+        loaded = engine()(session_key).load()
+    except Exception as error:  # what the engine did is the finding: shown, not raised
+        loaded = f"an error: {error!r}"
+    assert not marker.exists(), "the session engine unpickled a value it found in Redis: code execution"
+    assert loaded == {}
+
+
+def test_a_web_process_given_a_pickled_session_answers_anonymous_and_runs_nothing(web, tmp_path):
+    marker = tmp_path / "unpickled"
+    visitor = Visitor(Balancer(web))
+    visitor.cookies[settings.SESSION_COOKIE_NAME] = written_to_redis(pickle_that_creates(marker))
+    response = visitor.get("/probe/whoami")
+    assert not marker.exists(), "a web process unpickled a session it found in Redis: code execution"
+    assert response.status == 200, response.body[:500]
+    assert response.json()["user"] is None

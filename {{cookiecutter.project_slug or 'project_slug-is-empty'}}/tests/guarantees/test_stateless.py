@@ -35,6 +35,8 @@ from tests.harness.processes import (
 )
 
 STATEFUL_SETTINGS = "tests.harness.stateful_settings"
+THROTTLE_IN_MEMORY_SETTINGS = "tests.harness.throttle_in_memory_settings"
+FAILURE_LIMIT = 10  # failed logins per account, and per client address, in 15 minutes
 VISITORS = 10
 VISITS = 20  # per visitor: 200 requests in all
 GRACEFUL_TIMEOUT = runpy.run_path(str(PROJECT_DIR / "gunicorn.conf.py"))["graceful_timeout"]
@@ -58,6 +60,12 @@ def stateless(process_env, static_build, tmp_path_factory):
 def stateful(process_env, static_build, tmp_path_factory):
     yield from serve(process_env, tmp_path_factory.mktemp("stateful"), "A", "B", settings_module=STATEFUL_SETTINGS)
     shutil.rmtree(PROJECT_DIR / "media", ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def throttle_in_memory(process_env, static_build, tmp_path_factory):
+    logs = tmp_path_factory.mktemp("throttle-in-memory")
+    yield from serve(process_env, logs, "A", "B", settings_module=THROTTLE_IN_MEMORY_SETTINGS)
 
 
 @pytest.fixture
@@ -105,6 +113,56 @@ def prove_a_login_holds_on_every_process(balancer):
     replay = Visitor(balancer)
     replay.cookies = copied_before_logout
     require(replay.get("/probe/whoami", to=a).json()["user"] is None, "logging out through B left A logged in")
+
+
+def new_account():
+    password = secrets.token_urlsafe(16)
+    return get_user_model().objects.create_user(f"user-{secrets.token_hex(4)}", password=password).username, password
+
+
+def prove_failed_logins_for_one_account_add_up_across_processes(balancer):
+    a, b = balancer.processes
+    username, password = new_account()
+    half = FAILURE_LIMIT // 2
+    guesses = [
+        Visitor(balancer).try_to_log_in(username, "a wrong guess", to=process) for process in [a] * half + [b] * half
+    ]
+    answers = [guess.status for guess in guesses]  # each guess from an address of its own
+    assert answers[:-1] == [200] * (FAILURE_LIMIT - 1), answers
+    require(
+        answers[-1] == 429,
+        f"failed login {FAILURE_LIMIT}, the last of {half} through A and {half} through B, "
+        f"was answered {answers[-1]}: each process counts alone",
+    )
+    for process in (a, b):
+        status = Visitor(balancer).try_to_log_in(username, password, to=process).status
+        require(
+            status == 429, f"after {FAILURE_LIMIT} failed logins {process} answered the right password with {status}"
+        )
+
+
+def prove_failed_logins_from_one_address_add_up_across_processes(balancer):
+    a, b = balancer.processes
+    username, password = new_account()
+    guesser = Visitor(balancer)
+    half = FAILURE_LIMIT // 2
+    guesses = [
+        guesser.try_to_log_in(f"nobody-{secrets.token_hex(4)}", "a guess", to=process)
+        for process in [a] * half + [b] * half
+    ]
+    answers = [guess.status for guess in guesses]  # each guess at an account of its own
+    assert answers[:-1] == [200] * (FAILURE_LIMIT - 1), answers
+    require(
+        answers[-1] == 429,
+        f"failed login {FAILURE_LIMIT} from one address, the last of {half} through A and "
+        f"{half} through B, was answered {answers[-1]}: each process counts alone",
+    )
+    for process in (a, b):
+        status = guesser.try_to_log_in(username, password, to=process).status
+        require(
+            status == 429, f"after {FAILURE_LIMIT} failed logins from one address {process} let it log in ({status})"
+        )
+    assert Visitor(balancer).log_in(username, password, to=a), "another address was refused as well"
 
 
 def prove_session_writes_alternate_without_loss(balancer):
@@ -213,12 +271,48 @@ def test_a_login_through_one_process_holds_on_the_other_and_a_logout_anywhere_en
     prove_a_login_holds_on_every_process(pair)
 
 
+def test_failed_logins_for_one_account_through_either_process_add_up(pair):
+    prove_failed_logins_for_one_account_add_up_across_processes(pair)
+
+
+def test_failed_logins_from_one_address_through_either_process_add_up(pair):
+    prove_failed_logins_from_one_address_add_up_across_processes(pair)
+
+
 def test_session_writes_alternating_between_processes_are_never_lost_or_duplicated(pair):
     assert prove_session_writes_alternate_without_loss(pair) == VISITORS * VISITS
 
 
 def test_a_file_uploaded_through_one_process_is_downloaded_through_the_other(pair):
     prove_an_upload_is_read_through_the_other_process(pair)
+
+
+def upload_at_the_same_moment(balancer, contents):
+    """Each process gets its content, uploaded under one new name, at the same moment; the stored names."""
+    start, names, name = threading.Barrier(len(contents)), {}, f"same-{secrets.token_hex(4)}.bin"
+
+    def upload(process):
+        start.wait()
+        headers = {"Content-Type": "application/octet-stream"}
+        answer = Visitor(balancer).request("POST", f"/probe/upload/{name}", contents[process], headers, to=process)
+        names[process] = answer.json()["name"]
+
+    threads = [threading.Thread(target=upload, args=(process,)) for process in contents]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return names
+
+
+def test_uploads_of_one_name_at_the_same_moment_through_two_processes_are_both_kept(pair):
+    for _ in range(20):  # a check-then-write race is lost often, not always
+        contents = {process: secrets.token_bytes(64 * 1024) for process in pair.processes}
+        names = upload_at_the_same_moment(pair, contents)
+        assert len(set(names.values())) == 2, "two uploads were given one object"
+        for process, name in names.items():
+            with default_storage.open(name) as stored:
+                assert stored.read() == contents[process], "an upload was overwritten"
 
 
 def test_a_value_cached_through_one_process_is_read_through_the_other(pair):
@@ -238,6 +332,8 @@ def test_sigterm_lets_the_request_in_flight_finish_and_sends_new_ones_elsewhere(
     "proof",
     [
         prove_a_login_holds_on_every_process,
+        prove_failed_logins_for_one_account_add_up_across_processes,
+        prove_failed_logins_from_one_address_add_up_across_processes,
         prove_session_writes_alternate_without_loss,
         prove_an_upload_is_read_through_the_other_process,
         prove_a_cached_value_is_read_through_the_other_process,
@@ -248,6 +344,21 @@ def test_sigterm_lets_the_request_in_flight_finish_and_sends_new_ones_elsewhere(
 def test_negative_control_each_proof_catches_state_kept_in_the_process(stateful_pair, proof):
     with pytest.raises(NotStateless):
         proof(stateful_pair)
+
+
+@pytest.mark.parametrize(
+    "proof",
+    [
+        prove_failed_logins_for_one_account_add_up_across_processes,
+        prove_failed_logins_from_one_address_add_up_across_processes,
+    ],
+    ids=lambda proof: proof.__name__.removeprefix("prove_"),
+)
+def test_negative_control_the_throttle_proofs_catch_a_throttle_that_counts_in_the_process(
+    throttle_in_memory, transactional_db, proof
+):
+    with pytest.raises(NotStateless):
+        proof(restarted(throttle_in_memory))
 
 
 def test_negative_control_sigterm_proof_catches_a_request_cut_short(pair, process_env, tmp_path):

@@ -69,16 +69,18 @@ class WebProcess:
         return self
 
     def wait_until_ready(self, ready="/readyz", timeout=30):
-        deadline = time.monotonic() + timeout
+        deadline, answer = time.monotonic() + timeout, None
         while time.monotonic() < deadline and self.running:
             try:
-                if self.get(ready).status == 200:
+                answer = self.get(ready)
+                if answer.status == 200:
                     return self
             except (Refused, Failed):
                 pass
             time.sleep(0.1)
         self.stop()
-        raise AssertionError(f"{self.name} did not become ready on {ready}:\n{self.log.read_text()[-5000:]}")
+        said = f"{answer.status} {answer.body[:500]!r}" if answer else "no answer"
+        raise AssertionError(f"{self.name} did not become ready on {ready} ({said}):\n{self.log.read_text()[-3000:]}")
 
     @property
     def running(self):
@@ -186,17 +188,28 @@ class Balancer:
             self.down.discard(process)
 
 
+def client_address():
+    """An address of the documentation range (2001:db8::/32) that no other visitor of the run has."""
+    return f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}"
+
+
 class Visitor:
     """A browser behind the TLS-terminating load balancer: keeps its cookies and, request by request,
-    goes to the next process in turn."""
+    goes to the next process in turn. The balancer says which address the browser connected from."""
 
     def __init__(self, balancer):
         self.balancer = balancer
         self.cookies = {}
         self.turn = 0
+        self.address = client_address()
 
     def request(self, method, path, body=None, headers=None, to=None):
-        headers = {"Host": "localhost", "X-Forwarded-Proto": "https", **(headers or {})}
+        headers = {
+            "Host": "localhost",
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-For": self.address,
+            **(headers or {}),
+        }
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         self.turn += 1
@@ -234,11 +247,16 @@ class Visitor:
         return self.request("POST", path, body, headers, to=to)
 
     def log_in(self, username, password, to=None):
-        page = self.get("/accounts/login/", to=to)
-        assert page.status == 200, page.body
-        response = self.post_form("/accounts/login/", {"username": username, "password": password}, to=to)
+        response = self.try_to_log_in(username, password, to=to)
         assert response.status == 302, response.body
         return response
+
+    def try_to_log_in(self, username, password, to=None):
+        """The answer to a login: 302 when it succeeds, 200 (the form again) when it fails, 429 when refused."""
+        if "csrftoken" not in self.cookies:
+            page = self.get("/accounts/login/", to=to)
+            assert page.status == 200, page.body
+        return self.post_form("/accounts/login/", {"username": username, "password": password}, to=to)
 
 
 def serve(env, logs, *names, settings_module=PROBE_SETTINGS, options=()):
