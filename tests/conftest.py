@@ -57,6 +57,13 @@ def own_database(name):
     return urlsplit(given)._replace(path=f"/tpl_{name}_{secrets.token_hex(3)}").geturl()
 
 
+def pytest_collection_modifyitems(items):
+    """Every test of one variant runs on the same xdist worker, which bakes and installs it once."""
+    for item in items:
+        if variant := getattr(item, "callspec", None) and item.callspec.params.get("project"):
+            item.add_marker(pytest.mark.xdist_group(variant))
+
+
 @dataclass
 class Project:
     path: Path

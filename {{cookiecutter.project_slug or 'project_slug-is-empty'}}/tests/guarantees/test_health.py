@@ -117,7 +117,7 @@ def test_a_hung_service_costs_readiness_about_a_second(production_env):
         hung = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
         answer, _, _ = readiness({**production_env, "REDIS_URL": hung, "REDIS_TIMEOUT": "10"})
     assert answer["body"]["degraded"] == ["redis"]
-    assert answer["seconds"] < 2
+    assert answer["seconds"] < 3  # bounded by readiness's 1 s, not by REDIS_TIMEOUT's 10 s
 
 
 def test_a_hung_service_is_not_asked_again_while_it_hangs_and_starves_no_other_check(production_env):
