@@ -120,21 +120,24 @@ def new_account():
     return get_user_model().objects.create_user(f"user-{secrets.token_hex(4)}", password=password).username, password
 
 
-def prove_failed_logins_for_one_account_add_up_across_processes(balancer):
+def last_of_failures_through_both(balancer, guess):
+    """FAILURE_LIMIT failed logins, half through A and half through B: the answer to the last one."""
     a, b = balancer.processes
-    username, password = new_account()
-    half = FAILURE_LIMIT // 2
-    guesses = [
-        Visitor(balancer).try_to_log_in(username, "a wrong guess", to=process) for process in [a] * half + [b] * half
-    ]
-    answers = [guess.status for guess in guesses]  # each guess from an address of its own
+    answers = [guess(process).status for process in [a] * (FAILURE_LIMIT // 2) + [b] * (FAILURE_LIMIT // 2)]
     assert answers[:-1] == [200] * (FAILURE_LIMIT - 1), answers
-    require(
-        answers[-1] == 429,
-        f"failed login {FAILURE_LIMIT}, the last of {half} through A and {half} through B, "
-        f"was answered {answers[-1]}: each process counts alone",
+    return answers[-1]
+
+
+def prove_failed_logins_for_one_account_add_up_across_processes(balancer):
+    username, password = new_account()
+    # each guess from an address of its own
+    last = last_of_failures_through_both(
+        balancer, lambda to: Visitor(balancer).try_to_log_in(username, "wrong", to=to)
     )
-    for process in (a, b):
+    require(
+        last == 429, f"failed login {FAILURE_LIMIT}, half through A and half through B, got {last}: each counts alone"
+    )
+    for process in balancer.processes:
         status = Visitor(balancer).try_to_log_in(username, password, to=process).status
         require(
             status == 429, f"after {FAILURE_LIMIT} failed logins {process} answered the right password with {status}"
@@ -142,27 +145,23 @@ def prove_failed_logins_for_one_account_add_up_across_processes(balancer):
 
 
 def prove_failed_logins_from_one_address_add_up_across_processes(balancer):
-    a, b = balancer.processes
     username, password = new_account()
     guesser = Visitor(balancer)
-    half = FAILURE_LIMIT // 2
-    guesses = [
-        guesser.try_to_log_in(f"nobody-{secrets.token_hex(4)}", "a guess", to=process)
-        for process in [a] * half + [b] * half
-    ]
-    answers = [guess.status for guess in guesses]  # each guess at an account of its own
-    assert answers[:-1] == [200] * (FAILURE_LIMIT - 1), answers
-    require(
-        answers[-1] == 429,
-        f"failed login {FAILURE_LIMIT} from one address, the last of {half} through A and "
-        f"{half} through B, was answered {answers[-1]}: each process counts alone",
+    # each guess at an account of its own
+    last = last_of_failures_through_both(
+        balancer, lambda to: guesser.try_to_log_in(f"nobody-{secrets.token_hex(4)}", "a guess", to=to)
     )
-    for process in (a, b):
+    require(
+        last == 429, f"failed login {FAILURE_LIMIT} from one address, half through A and half through B, got {last}"
+    )
+    for process in balancer.processes:
         status = guesser.try_to_log_in(username, password, to=process).status
         require(
             status == 429, f"after {FAILURE_LIMIT} failed logins from one address {process} let it log in ({status})"
         )
-    assert Visitor(balancer).log_in(username, password, to=a), "another address was refused as well"
+    assert Visitor(balancer).log_in(username, password, to=balancer.processes[0]), (
+        "another address was refused as well"
+    )
 
 
 def prove_session_writes_alternate_without_loss(balancer):
