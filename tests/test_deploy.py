@@ -5,11 +5,13 @@ No container engine or cluster is needed: hadolint, check-jsonschema (the compos
 GitHub's workflow schema), kubernetes-validate, pre-commit and pre-commit-hooks all run offline.
 """
 
+import fnmatch
 import json
 import os
 import re
 import shlex
 import shutil
+import subprocess
 import tomllib
 
 import pytest
@@ -107,6 +109,42 @@ def pod(manifest):
 def container(manifest):
     (only,) = pod(manifest)["containers"]
     return only
+
+
+def build_context(root, destination):
+    """What ``COPY . .`` puts in the image: the project less what .dockerignore names."""
+    patterns = [
+        line.strip().rstrip("/")
+        for line in (root / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    patterns += [pattern.removeprefix("**/") for pattern in patterns if pattern.startswith("**/")]
+
+    def ignored(relative):
+        prefixes = ["/".join(relative.parts[: end + 1]) for end in range(len(relative.parts))]
+        return any(fnmatch.fnmatchcase(prefix, pattern) for prefix in prefixes for pattern in patterns)
+
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if path.is_file() and not ignored(relative):
+            (destination / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, destination / relative)
+    return destination
+
+
+def build_stage_after_copy(root):
+    """The RUN commands of the build stage that follow ``COPY . .``: what the image's /app goes through."""
+    text = (root / "Dockerfile").read_text().replace("\\\n", " ")
+    build = re.split(r"^FROM\s+", text, flags=re.MULTILINE)[1]
+    return re.findall(r"^RUN\s+(.*)$", build.split("\nCOPY . .\n", 1)[1], re.MULTILINE)
+
+
+def modules_without_bytecode(tree):
+    return [
+        str(module.relative_to(tree))
+        for module in sorted(tree.rglob("*.py"))
+        if not list(module.parent.glob(f"__pycache__/{module.stem}.*.pyc"))
+    ]
 
 
 def committed_files(root):
@@ -345,6 +383,21 @@ def test_pre_commit_runs_the_ruff_that_make_lint_installs(project):
 
 def test_the_image_is_built_without_secrets_and_runs_unprivileged(project, code):
     assert dockerfile_problems(project.path, code) == []
+
+
+def test_the_image_has_the_bytecode_of_every_module(project, tmp_path):
+    """The build stage's steps replayed on the build context, the project's Python standing in for the
+    image's: with a read-only root and PYTHONDONTWRITEBYTECODE, a module without its .pyc would be
+    compiled again by every process at every start."""
+    tree = build_context(project.path, tmp_path / "app")
+    commands = build_stage_after_copy(project.path)
+    assert any("collectstatic" in command for command in commands), commands
+    env = {"PATH": f"{project.path / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}"}  # as the build stage's
+    for command in commands:
+        subprocess.run(command, shell=True, cwd=tree, env=env, check=True, capture_output=True)
+    modules = list(tree.rglob("*.py"))
+    assert len(modules) >= 10 and (tree / "config" / "settings.py") in modules
+    assert modules_without_bytecode(tree) == []
 
 
 def test_compose_runs_replicas_behind_a_balancer_without_stickiness(project, code):
