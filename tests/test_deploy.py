@@ -206,6 +206,13 @@ def compose_problems(root, code):
         problems.append("fewer than two web replicas")
     if not web.get("read_only") or "/tmp" not in web.get("tmpfs", []):
         problems.append("web is not read-only with a tmpfs on /tmp")
+    builders = [name for name, service in services.items() if "build" in service]
+    if len(builders) != 1:
+        problems.append(f"the image is built by {len(builders)} services, not one: {builders}")
+    for name, service in services.items():
+        if builders and name not in builders and service.get("image") == services[builders[0]]["image"]:
+            if service.get("pull_policy") != "never":
+                problems.append(f"{name} may pull the image that {builders[0]} builds from a registry")
     if services["release"]["command"] != procfile(root)["release"]:
         problems.append("the release service does not run the Procfile's release command")
     for name, service in services.items():
@@ -435,6 +442,12 @@ BREAKAGES = {  # name: (file, change: (old, new) of a text file or a function of
         COMPOSE,
         lambda compose: compose["services"]["web"]["depends_on"]["release"].update(condition="service_started"),
         "release",
+    ),
+    "two builds of one image": (COMPOSE, lambda compose: compose["services"]["web"].update(build="."), "built by 2"),
+    "pulled local image": (
+        COMPOSE,
+        lambda compose: compose["services"]["web"].update(pull_policy="missing"),
+        "may pull",
     ),
     "writable web": (COMPOSE, lambda compose: compose["services"]["web"].update(read_only=False), "read-only"),
     "latest image": (COMPOSE, lambda compose: compose["services"]["redis"].update(image="redis:latest"), "latest"),
