@@ -51,6 +51,7 @@ print(json.dumps({
     "LIVENESS_PATH": health.LIVENESS_PATH,
     "READINESS_PATH": health.READINESS_PATH,
     "graceful_timeout": gunicorn["graceful_timeout"],
+    "timeout": gunicorn["timeout"],
 }))
 """
 
@@ -210,9 +211,9 @@ def compose_problems(root, code):
     if len(builders) != 1:
         problems.append(f"the image is built by {len(builders)} services, not one: {builders}")
     for name, service in services.items():
-        if builders and name not in builders and service.get("image") == services[builders[0]]["image"]:
-            if service.get("pull_policy") != "never":
-                problems.append(f"{name} may pull the image that {builders[0]} builds from a registry")
+        runs_the_build = builders and name not in builders and service.get("image") == services[builders[0]]["image"]
+        if runs_the_build and service.get("pull_policy") != "never":
+            problems.append(f"{name} may pull the image that {builders[0]} builds from a registry")
     if services["release"]["command"] != procfile(root)["release"]:
         problems.append("the release service does not run the Procfile's release command")
     for name, service in services.items():
@@ -271,6 +272,39 @@ def matches(selector, labels):
     return all(labels.get(key) == value for key, value in selector.items())
 
 
+def released_job_name(root, job, tag):
+    """The migration Job's name once the release has set the image's tag to ``tag`` in
+    kustomization.yaml: its replacements of the Job's name applied as kustomize applies them (a value
+    split at a delimiter, one part taken or replaced), or None where kustomize would fail."""
+    kustomization = yaml.safe_load((root / "deploy" / "kubernetes" / "kustomization.yaml").read_text())
+    image, name = f"{container(job)['image'].rsplit(':', 1)[0]}:{tag}", job["metadata"]["name"]
+    for replacement in kustomization.get("replacements", []):
+        source, value = replacement["source"], image
+        if source.get("kind") != "Job" or not source["fieldPath"].endswith(".image"):
+            continue
+        if options := source.get("options"):
+            parts = value.split(options["delimiter"])
+            if options["index"] >= len(parts):
+                return None
+            value = parts[options["index"]]
+        for target in replacement["targets"]:
+            if target["select"].get("kind") != "Job" or "metadata.name" not in target["fieldPaths"]:
+                continue
+            if options := target.get("options"):
+                parts = name.split(options["delimiter"])
+                if options["index"] >= len(parts):
+                    return None
+                parts[options["index"]] = value
+                value = options["delimiter"].join(parts)
+            name = value
+    return name
+
+
+def window(probe):
+    """Seconds of failed answers before the probe gives up on a pod (Kubernetes' defaults: 10 s, 3)."""
+    return probe.get("periodSeconds", 10) * probe.get("failureThreshold", 3)
+
+
 def kubernetes_problems(root, code):
     manifests = kubernetes(root)
     deployment, service, job = manifests["Deployment"], manifests["Service"], manifests["Job"]
@@ -279,8 +313,24 @@ def kubernetes_problems(root, code):
     web, release = container(deployment), container(job)
     processes = procfile(root)
     problems = pod_problems("Deployment", pod(deployment)) + pod_problems("Job", pod(job))
-    if deployment["spec"].get("replicas", 1) < 2:
-        problems.append("fewer than two replicas")
+    if "replicas" in deployment["spec"]:
+        problems.append("replicas set beside the HorizontalPodAutoscaler: every apply resets the scale")
+    spread = pod(deployment).get("topologySpreadConstraints", [])
+    if not any(
+        constraint["topologyKey"] == "kubernetes.io/hostname"
+        and constraint["maxSkew"] == 1
+        and constraint["whenUnsatisfiable"] == "DoNotSchedule"
+        and matches(constraint["labelSelector"]["matchLabels"], labels)
+        for constraint in spread
+    ):
+        problems.append("the web pods are not spread across nodes")
+    liveness, readiness = web.get("livenessProbe", {}), web.get("readinessProbe", {})
+    if window(liveness) < 2 * code["timeout"]:
+        problems.append(f"liveness restarts a pod whose workers are busy for gunicorn's timeout ({code['timeout']} s)")
+    if window(readiness) >= window(liveness):
+        problems.append(
+            "the readinessProbe does not take a slow pod out of the Service before the livenessProbe restarts it"
+        )
     if deployment["spec"].get("strategy", {}).get("type") != "RollingUpdate":
         problems.append("not a rolling update")
     if not matches(deployment["spec"]["selector"]["matchLabels"], labels):
@@ -322,6 +372,11 @@ def kubernetes_problems(root, code):
         problems.append("the Job does not run the Procfile's release command")
     if release["image"] != web["image"]:
         problems.append("the Job runs another image than the Deployment")
+    tags = ("1.4.0", "1.4.1")
+    names = [released_job_name(root, job, tag) for tag in tags]
+    unreleased = job["metadata"]["name"].removesuffix(release["image"].rsplit(":", 1)[1])  # the name less its tag
+    if names != [unreleased + tag for tag in tags] or unreleased == job["metadata"]["name"]:
+        problems.append(f"the migration Job is not named after each release's image tag: {names}")
     return problems
 
 
@@ -418,6 +473,7 @@ def test_kubernetes_runs_replicas_that_drain_before_they_stop(project, code):
 DOCKERFILE, COMPOSE, NGINX = "Dockerfile", "compose.yaml", "deploy/compose/nginx.conf"
 DEPLOYMENT, SERVICE = "deploy/kubernetes/deployment.yaml", "deploy/kubernetes/service.yaml"
 HPA, PDB, JOB = "deploy/kubernetes/hpa.yaml", "deploy/kubernetes/pdb.yaml", "deploy/kubernetes/migrate-job.yaml"
+KUSTOMIZATION = "deploy/kubernetes/kustomization.yaml"
 WEB = "app.kubernetes.io/component"  # the label that tells web pods from the release Job's
 BREAKAGES = {  # name: (file, change: (old, new) of a text file or a function of a YAML document, expected problem)
     "root user": (DOCKERFILE, ("USER 10001:10001", "USER root"), "runs as root"),
@@ -452,7 +508,17 @@ BREAKAGES = {  # name: (file, change: (old, new) of a text file or a function of
     "writable web": (COMPOSE, lambda compose: compose["services"]["web"].update(read_only=False), "read-only"),
     "latest image": (COMPOSE, lambda compose: compose["services"]["redis"].update(image="redis:latest"), "latest"),
     "sticky balancer": (NGINX, ("    keepalive 16;", "    ip_hash;\n    keepalive 16;"), "sticky"),
-    "single replica": (DEPLOYMENT, lambda deployment: deployment["spec"].update(replicas=1), "fewer than two"),
+    "replicas beside the autoscaler": (
+        DEPLOYMENT,
+        lambda deployment: deployment["spec"].update(replicas=2),
+        "HorizontalPodAutoscaler",
+    ),
+    "no spread": (DEPLOYMENT, lambda deployment: pod(deployment).pop("topologySpreadConstraints"), "spread"),
+    "impatient liveness": (
+        DEPLOYMENT,
+        lambda deployment: container(deployment)["livenessProbe"].update(timeoutSeconds=2, failureThreshold=3),
+        "busy",
+    ),
     "recreate": (DEPLOYMENT, lambda deployment: deployment["spec"].update(strategy={"type": "Recreate"}), "rolling"),
     "no readiness probe": (
         DEPLOYMENT,
@@ -490,6 +556,16 @@ BREAKAGES = {  # name: (file, change: (old, new) of a text file or a function of
     "autoscaler on nothing": (HPA, lambda hpa: hpa["spec"]["scaleTargetRef"].update(kind="StatefulSet"), "scale"),
     "budget on nothing": (PDB, lambda pdb: pdb["spec"]["selector"]["matchLabels"].pop(WEB), "Budget"),
     "job that does not migrate": (JOB, lambda job: container(job)["command"].append("--plan"), "release command"),
+    "one job name for every release": (
+        KUSTOMIZATION,
+        lambda kustomization: kustomization.pop("replacements"),
+        "named after",
+    ),
+    "job name without the tag's place": (
+        JOB,
+        lambda job: job["metadata"].update(name=job["metadata"]["name"].split("-migrate-")[0] + "-migrate"),
+        "named after",
+    ),
 }
 CHECKS = {
     DOCKERFILE: dockerfile_problems,
