@@ -5,11 +5,13 @@ No container engine or cluster is needed: hadolint, check-jsonschema (the compos
 GitHub's workflow schema), kubernetes-validate, pre-commit and pre-commit-hooks all run offline.
 """
 
+import fnmatch
 import json
 import os
 import re
 import shlex
 import shutil
+import subprocess
 import tomllib
 
 import pytest
@@ -49,6 +51,7 @@ print(json.dumps({
     "LIVENESS_PATH": health.LIVENESS_PATH,
     "READINESS_PATH": health.READINESS_PATH,
     "graceful_timeout": gunicorn["graceful_timeout"],
+    "timeout": gunicorn["timeout"],
 }))
 """
 
@@ -107,6 +110,42 @@ def pod(manifest):
 def container(manifest):
     (only,) = pod(manifest)["containers"]
     return only
+
+
+def build_context(root, destination):
+    """What ``COPY . .`` puts in the image: the project less what .dockerignore names."""
+    patterns = [
+        line.strip().rstrip("/")
+        for line in (root / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    patterns += [pattern.removeprefix("**/") for pattern in patterns if pattern.startswith("**/")]
+
+    def ignored(relative):
+        prefixes = ["/".join(relative.parts[: end + 1]) for end in range(len(relative.parts))]
+        return any(fnmatch.fnmatchcase(prefix, pattern) for prefix in prefixes for pattern in patterns)
+
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if path.is_file() and not ignored(relative):
+            (destination / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, destination / relative)
+    return destination
+
+
+def build_stage_after_copy(root):
+    """The RUN commands of the build stage that follow ``COPY . .``: what the image's /app goes through."""
+    text = (root / "Dockerfile").read_text().replace("\\\n", " ")
+    build = re.split(r"^FROM\s+", text, flags=re.MULTILINE)[1]
+    return re.findall(r"^RUN\s+(.*)$", build.split("\nCOPY . .\n", 1)[1], re.MULTILINE)
+
+
+def modules_without_bytecode(tree):
+    return [
+        str(module.relative_to(tree))
+        for module in sorted(tree.rglob("*.py"))
+        if not list(module.parent.glob(f"__pycache__/{module.stem}.*.pyc"))
+    ]
 
 
 def committed_files(root):
@@ -168,6 +207,13 @@ def compose_problems(root, code):
         problems.append("fewer than two web replicas")
     if not web.get("read_only") or "/tmp" not in web.get("tmpfs", []):
         problems.append("web is not read-only with a tmpfs on /tmp")
+    builders = [name for name, service in services.items() if "build" in service]
+    if len(builders) != 1:
+        problems.append(f"the image is built by {len(builders)} services, not one: {builders}")
+    for name, service in services.items():
+        runs_the_build = builders and name not in builders and service.get("image") == services[builders[0]]["image"]
+        if runs_the_build and service.get("pull_policy") != "never":
+            problems.append(f"{name} may pull the image that {builders[0]} builds from a registry")
     if services["release"]["command"] != procfile(root)["release"]:
         problems.append("the release service does not run the Procfile's release command")
     for name, service in services.items():
@@ -226,6 +272,39 @@ def matches(selector, labels):
     return all(labels.get(key) == value for key, value in selector.items())
 
 
+def released_job_name(root, job, tag):
+    """The migration Job's name once the release has set the image's tag to ``tag`` in
+    kustomization.yaml: its replacements of the Job's name applied as kustomize applies them (a value
+    split at a delimiter, one part taken or replaced), or None where kustomize would fail."""
+    kustomization = yaml.safe_load((root / "deploy" / "kubernetes" / "kustomization.yaml").read_text())
+    image, name = f"{container(job)['image'].rsplit(':', 1)[0]}:{tag}", job["metadata"]["name"]
+    for replacement in kustomization.get("replacements", []):
+        source, value = replacement["source"], image
+        if source.get("kind") != "Job" or not source["fieldPath"].endswith(".image"):
+            continue
+        if options := source.get("options"):
+            parts = value.split(options["delimiter"])
+            if options["index"] >= len(parts):
+                return None
+            value = parts[options["index"]]
+        for target in replacement["targets"]:
+            if target["select"].get("kind") != "Job" or "metadata.name" not in target["fieldPaths"]:
+                continue
+            if options := target.get("options"):
+                parts = name.split(options["delimiter"])
+                if options["index"] >= len(parts):
+                    return None
+                parts[options["index"]] = value
+                value = options["delimiter"].join(parts)
+            name = value
+    return name
+
+
+def window(probe):
+    """Seconds of failed answers before the probe gives up on a pod (Kubernetes' defaults: 10 s, 3)."""
+    return probe.get("periodSeconds", 10) * probe.get("failureThreshold", 3)
+
+
 def kubernetes_problems(root, code):
     manifests = kubernetes(root)
     deployment, service, job = manifests["Deployment"], manifests["Service"], manifests["Job"]
@@ -234,8 +313,24 @@ def kubernetes_problems(root, code):
     web, release = container(deployment), container(job)
     processes = procfile(root)
     problems = pod_problems("Deployment", pod(deployment)) + pod_problems("Job", pod(job))
-    if deployment["spec"].get("replicas", 1) < 2:
-        problems.append("fewer than two replicas")
+    if "replicas" in deployment["spec"]:
+        problems.append("replicas set beside the HorizontalPodAutoscaler: every apply resets the scale")
+    spread = pod(deployment).get("topologySpreadConstraints", [])
+    if not any(
+        constraint["topologyKey"] == "kubernetes.io/hostname"
+        and constraint["maxSkew"] == 1
+        and constraint["whenUnsatisfiable"] == "DoNotSchedule"
+        and matches(constraint["labelSelector"]["matchLabels"], labels)
+        for constraint in spread
+    ):
+        problems.append("the web pods are not spread across nodes")
+    liveness, readiness = web.get("livenessProbe", {}), web.get("readinessProbe", {})
+    if window(liveness) < 2 * code["timeout"]:
+        problems.append(f"liveness restarts a pod whose workers are busy for gunicorn's timeout ({code['timeout']} s)")
+    if window(readiness) >= window(liveness):
+        problems.append(
+            "the readinessProbe does not take a slow pod out of the Service before the livenessProbe restarts it"
+        )
     if deployment["spec"].get("strategy", {}).get("type") != "RollingUpdate":
         problems.append("not a rolling update")
     if not matches(deployment["spec"]["selector"]["matchLabels"], labels):
@@ -277,6 +372,11 @@ def kubernetes_problems(root, code):
         problems.append("the Job does not run the Procfile's release command")
     if release["image"] != web["image"]:
         problems.append("the Job runs another image than the Deployment")
+    tags = ("1.4.0", "1.4.1")
+    names = [released_job_name(root, job, tag) for tag in tags]
+    unreleased = job["metadata"]["name"].removesuffix(release["image"].rsplit(":", 1)[1])  # the name less its tag
+    if names != [unreleased + tag for tag in tags] or unreleased == job["metadata"]["name"]:
+        problems.append(f"the migration Job is not named after each release's image tag: {names}")
     return problems
 
 
@@ -347,6 +447,21 @@ def test_the_image_is_built_without_secrets_and_runs_unprivileged(project, code)
     assert dockerfile_problems(project.path, code) == []
 
 
+def test_the_image_has_the_bytecode_of_every_module(project, tmp_path):
+    """The build stage's steps replayed on the build context, the project's Python standing in for the
+    image's: with a read-only root and PYTHONDONTWRITEBYTECODE, a module without its .pyc would be
+    compiled again by every process at every start."""
+    tree = build_context(project.path, tmp_path / "app")
+    commands = build_stage_after_copy(project.path)
+    assert any("collectstatic" in command for command in commands), commands
+    env = {"PATH": f"{project.path / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}"}  # as the build stage's
+    for command in commands:
+        subprocess.run(command, shell=True, cwd=tree, env=env, check=True, capture_output=True)
+    modules = list(tree.rglob("*.py"))
+    assert len(modules) >= 10 and (tree / "config" / "settings.py") in modules
+    assert modules_without_bytecode(tree) == []
+
+
 def test_compose_runs_replicas_behind_a_balancer_without_stickiness(project, code):
     assert compose_problems(project.path, code) == []
 
@@ -358,6 +473,7 @@ def test_kubernetes_runs_replicas_that_drain_before_they_stop(project, code):
 DOCKERFILE, COMPOSE, NGINX = "Dockerfile", "compose.yaml", "deploy/compose/nginx.conf"
 DEPLOYMENT, SERVICE = "deploy/kubernetes/deployment.yaml", "deploy/kubernetes/service.yaml"
 HPA, PDB, JOB = "deploy/kubernetes/hpa.yaml", "deploy/kubernetes/pdb.yaml", "deploy/kubernetes/migrate-job.yaml"
+KUSTOMIZATION = "deploy/kubernetes/kustomization.yaml"
 WEB = "app.kubernetes.io/component"  # the label that tells web pods from the release Job's
 BREAKAGES = {  # name: (file, change: (old, new) of a text file or a function of a YAML document, expected problem)
     "root user": (DOCKERFILE, ("USER 10001:10001", "USER root"), "runs as root"),
@@ -383,10 +499,26 @@ BREAKAGES = {  # name: (file, change: (old, new) of a text file or a function of
         lambda compose: compose["services"]["web"]["depends_on"]["release"].update(condition="service_started"),
         "release",
     ),
+    "two builds of one image": (COMPOSE, lambda compose: compose["services"]["web"].update(build="."), "built by 2"),
+    "pulled local image": (
+        COMPOSE,
+        lambda compose: compose["services"]["web"].update(pull_policy="missing"),
+        "may pull",
+    ),
     "writable web": (COMPOSE, lambda compose: compose["services"]["web"].update(read_only=False), "read-only"),
     "latest image": (COMPOSE, lambda compose: compose["services"]["redis"].update(image="redis:latest"), "latest"),
     "sticky balancer": (NGINX, ("    keepalive 16;", "    ip_hash;\n    keepalive 16;"), "sticky"),
-    "single replica": (DEPLOYMENT, lambda deployment: deployment["spec"].update(replicas=1), "fewer than two"),
+    "replicas beside the autoscaler": (
+        DEPLOYMENT,
+        lambda deployment: deployment["spec"].update(replicas=2),
+        "HorizontalPodAutoscaler",
+    ),
+    "no spread": (DEPLOYMENT, lambda deployment: pod(deployment).pop("topologySpreadConstraints"), "spread"),
+    "impatient liveness": (
+        DEPLOYMENT,
+        lambda deployment: container(deployment)["livenessProbe"].update(timeoutSeconds=2, failureThreshold=3),
+        "busy",
+    ),
     "recreate": (DEPLOYMENT, lambda deployment: deployment["spec"].update(strategy={"type": "Recreate"}), "rolling"),
     "no readiness probe": (
         DEPLOYMENT,
@@ -424,6 +556,16 @@ BREAKAGES = {  # name: (file, change: (old, new) of a text file or a function of
     "autoscaler on nothing": (HPA, lambda hpa: hpa["spec"]["scaleTargetRef"].update(kind="StatefulSet"), "scale"),
     "budget on nothing": (PDB, lambda pdb: pdb["spec"]["selector"]["matchLabels"].pop(WEB), "Budget"),
     "job that does not migrate": (JOB, lambda job: container(job)["command"].append("--plan"), "release command"),
+    "one job name for every release": (
+        KUSTOMIZATION,
+        lambda kustomization: kustomization.pop("replacements"),
+        "named after",
+    ),
+    "job name without the tag's place": (
+        JOB,
+        lambda job: job["metadata"].update(name=job["metadata"]["name"].split("-migrate-")[0] + "-migrate"),
+        "named after",
+    ),
 }
 CHECKS = {
     DOCKERFILE: dockerfile_problems,

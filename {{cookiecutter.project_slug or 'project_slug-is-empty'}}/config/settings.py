@@ -84,6 +84,14 @@ CSRF_TRUSTED_ORIGINS = variable(
     subcast=str,
     validate=urls_with_scheme("http", "https"),
 )
+HTTP_ON_LOOPBACK = variable(
+    "DJANGO_HTTP_ON_LOOPBACK",
+    "`true` where browsers reach the site over plain http on the machine that runs it (compose.yaml): "
+    "no redirect to https, and cookies without the Secure flag, which Safari refuses over http. Refused "
+    "unless every host of `DJANGO_ALLOWED_HOSTS` is a loopback name (localhost, 127.0.0.1, [::1]).",
+    "bool",
+    default=False,
+)
 ADMIN_URL = variable("DJANGO_ADMIN_URL", "Path of the admin site.", default="admin/", validate=admin_path)
 LOG_LEVEL = variable(
     "DJANGO_LOG_LEVEL",
@@ -172,6 +180,11 @@ WEB_CONCURRENCY = variable("WEB_CONCURRENCY", "Gunicorn worker processes.", "int
 problems = {}  # name: [messages], for rules that span variables; seal() adds each bad variable's own
 if bool(AWS_ACCESS_KEY_ID) != bool(AWS_SECRET_ACCESS_KEY):
     problems["AWS_SECRET_ACCESS_KEY"] = ["set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither."]
+if HTTP_ON_LOOPBACK and not set(ALLOWED_HOSTS or []) <= {"localhost", "127.0.0.1", "[::1]"}:
+    problems["DJANGO_HTTP_ON_LOOPBACK"] = [
+        "only for a site whose DJANGO_ALLOWED_HOSTS are loopback names alone (localhost, 127.0.0.1, [::1]): "
+        "anywhere else, sessions would cross the network in clear text."
+    ]
 site_host = urlsplit(SITE_URL or "").hostname or ""
 if SITE_URL and ALLOWED_HOSTS and not any(host == "*" or is_same_domain(site_host, host) for host in ALLOWED_HOSTS):
     problems["SITE_URL"] = ["its host is not one of DJANGO_ALLOWED_HOSTS: links to it would be refused."]
@@ -369,15 +382,17 @@ else:  # development only
 
 # --- Security --------------------------------------------------------------------------------
 # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
-# TLS ends at the load balancer, which says so in X-Forwarded-Proto.
+# TLS ends at the load balancer, which says so in X-Forwarded-Proto. Browsers reach production over
+# https alone, except a site on loopback hosts that says it is reached over plain http (compose.yaml).
 
+HTTPS_ONLY = PRODUCTION and not HTTP_ON_LOOPBACK
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = PRODUCTION
-SESSION_COOKIE_SECURE = PRODUCTION
-CSRF_COOKIE_SECURE = PRODUCTION
-SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if PRODUCTION else 0
-SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
-SECURE_HSTS_PRELOAD = PRODUCTION
+SECURE_SSL_REDIRECT = HTTPS_ONLY
+SESSION_COOKIE_SECURE = HTTPS_ONLY
+CSRF_COOKIE_SECURE = HTTPS_ONLY
+SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if HTTPS_ONLY else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS_ONLY
+SECURE_HSTS_PRELOAD = HTTPS_ONLY
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -35,6 +35,7 @@ BAD_VALUES = {  # None: the variable is missing
     "any host besides a named one": ("DJANGO_ALLOWED_HOSTS", "example.com,*"),
     "every host of a top-level domain": ("DJANGO_ALLOWED_HOSTS", ".com"),
     "CSRF origin without a scheme": ("DJANGO_CSRF_TRUSTED_ORIGINS", "example.com"),
+    "plain http for a site with a host on the network": ("DJANGO_HTTP_ON_LOOPBACK", "true"),
     "admin URL with a leading slash": ("DJANGO_ADMIN_URL", "/admin/"),
     "unknown log level": ("DJANGO_LOG_LEVEL", "LOUD"),
     "database URL that is no URL": ("DATABASE_URL", "notaurl"),
@@ -197,6 +198,20 @@ def test_csrf_trusted_origins_come_from_the_environment():
     env = {**os.environ, "DJANGO_CSRF_TRUSTED_ORIGINS": "https://a.example.com,https://b.example.com"}
     result = run_project("-c", "from config import settings; print(settings.CSRF_TRUSTED_ORIGINS)", env=env)
     assert result.stdout.strip() == "['https://a.example.com', 'https://b.example.com']", result.stderr
+
+
+def test_plain_http_on_loopback_drops_https_alone():
+    """compose.yaml's site, reached at http://localhost:8080: no redirect to https and no Secure cookie;
+    every other production rule holds."""
+    names = "SECURE_SSL_REDIRECT SESSION_COOKIE_SECURE CSRF_COOKIE_SECURE SECURE_HSTS_SECONDS DEBUG PRODUCTION"
+    read = f"from config import settings; print(*(getattr(settings, name) for name in {names.split()}))"
+    loopback = {**os.environ, "DJANGO_ALLOWED_HOSTS": "localhost,127.0.0.1", "SITE_URL": "http://localhost:8080"}
+    strict = run_project("-c", read, env=loopback)
+    assert strict.stdout.split() == ["True", "True", "True", "31536000", "False", "True"], strict.stderr
+    plain = run_project("-c", read, env={**loopback, "DJANGO_HTTP_ON_LOOPBACK": "true"})
+    assert plain.stdout.split() == ["False", "False", "False", "0", "False", "True"], plain.stderr
+    network = {**loopback, "DJANGO_ALLOWED_HOSTS": "localhost,10.0.0.5", "DJANGO_HTTP_ON_LOOPBACK": "true"}
+    assert_stopped_naming(run_project("manage.py", "check", env=network), "DJANGO_HTTP_ON_LOOPBACK")
 
 
 def test_the_readme_table_is_the_one_the_settings_generate():

@@ -12,8 +12,10 @@ import os
 import secrets
 import shutil
 import signal
+import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -33,7 +35,7 @@ from tests.harness.processes import (
     run_project,
     serve,
 )
-from tests.harness.services import Postgres, Proxy, Redis
+from tests.harness.services import Postgres, Proxy, Redis, ServiceError, Started
 
 UNCHECKED_SETTINGS = "tests.harness.unchecked_database_settings"
 VISITORS = 8
@@ -55,29 +57,49 @@ class Private:
         self.s3.restore()
 
 
+@contextmanager
+def private_services(process_env):
+    """A PostgreSQL and a Redis of their own, and a proxy in front of the S3 server."""
+    workdir = Path(tempfile.mkdtemp(prefix="faults-"))  # not under pytest's root-only temp folder
+    with Started() as started:
+        started.callback(shutil.rmtree, workdir, ignore_errors=True)
+        postgres = started.start(Postgres(workdir))
+        redis = started.start(Redis(workdir, persistent=True))  # as compose.yaml and Kubernetes run it
+        endpoint = urlsplit(process_env["AWS_S3_ENDPOINT_URL"])
+        assert endpoint.scheme == "http", "the S3 proxy of these tests forwards plain HTTP only"
+        s3 = Proxy(endpoint.hostname, endpoint.port or 80)
+        started.callback(s3.cut)
+        with psycopg.connect(postgres.url("postgres"), autocommit=True) as admin:
+            admin.execute("CREATE DATABASE faults")
+        env = {
+            **process_env,
+            "DATABASE_URL": postgres.url("faults"),
+            "REDIS_URL": redis.url(),
+            "AWS_S3_ENDPOINT_URL": f"http://127.0.0.1:{s3.port}",
+        }
+        migrated = run_project("manage.py", "migrate", "--noinput", env=env)
+        assert migrated.returncode == 0, migrated.stderr
+        yield Private(postgres, redis, s3, env)
+
+
 @pytest.fixture(scope="module")
 def private(process_env, static_build):
-    workdir = Path(tempfile.mkdtemp(prefix="faults-"))  # not under pytest's root-only temp folder
-    postgres = Postgres(workdir).start()
-    redis = Redis(workdir, persistent=True).start()  # as compose.yaml and Kubernetes run it
-    endpoint = urlsplit(process_env["AWS_S3_ENDPOINT_URL"])
-    assert endpoint.scheme == "http", "the S3 proxy of these tests forwards plain HTTP only"
-    s3 = Proxy(endpoint.hostname, endpoint.port or 80)
-    with psycopg.connect(postgres.url("postgres"), autocommit=True) as admin:
-        admin.execute("CREATE DATABASE faults")
-    env = {
-        **process_env,
-        "DATABASE_URL": postgres.url("faults"),
-        "REDIS_URL": redis.url(),
-        "AWS_S3_ENDPOINT_URL": f"http://127.0.0.1:{s3.port}",
-    }
-    migrated = run_project("manage.py", "migrate", "--noinput", env=env)
-    assert migrated.returncode == 0, migrated.stderr
-    yield Private(postgres, redis, s3, env)
-    s3.cut()
-    redis.stop()
-    postgres.stop()
-    shutil.rmtree(workdir, ignore_errors=True)
+    with private_services(process_env) as services:
+        yield services
+
+
+def test_services_started_before_a_failure_are_stopped(monkeypatch):
+    """Redis cannot start (no redis-server): the PostgreSQL started before it does not outlive the failure."""
+    started = []
+    start = Postgres.start
+    monkeypatch.setattr(Postgres, "start", lambda server: started.append(server) or start(server))
+    monkeypatch.setenv("PATH", str(Path(sys.executable).parent))  # this venv's programs: no redis-server
+    with pytest.raises(ServiceError, match="redis-server is not installed"), private_services(dict(os.environ)):
+        pass
+    still_running = [server for server in started if server.process.poll() is None]
+    for server in still_running:
+        server.stop()  # this test leaks nothing, even when it fails
+    assert started and not still_running, "PostgreSQL outlived the failure"
 
 
 @pytest.fixture(scope="module")

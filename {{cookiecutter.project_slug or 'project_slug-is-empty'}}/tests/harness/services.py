@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 
@@ -150,6 +151,15 @@ class S3(Server):
         return f"http://127.0.0.1:{self.port}"
 
 
+class Started(ExitStack):
+    """Servers started in a ``with`` block: all of them stop when it ends, also when it ends because
+    one of them, or anything after them, failed."""
+
+    def start(self, server):
+        self.callback(server.stop)  # before starting: a server that fails to listen may still run
+        return server.start()
+
+
 class Proxy:
     """A TCP proxy in front of a server: ``cut()`` makes the server look gone (connections refused,
     open ones closed), ``restore()`` brings it back on the same port."""
@@ -231,18 +241,16 @@ class Services:
     def __init__(self, slug):
         self.slug = slug
         self.workdir = Path(tempfile.mkdtemp(prefix=f"{slug}-services-"))
-        self.servers = []
+        self.started = Started()
         self.redis_key_prefix = f"test-{slug}-{secrets.token_hex(4)}"  # never collides, never flushed
         self.shared_redis_url = None  # a server given by REDIS_URL, whose other keys must stay
 
     def start(self, server):
-        self.servers.append(server)
-        return server.start()
+        return self.started.start(server)
 
     def stop(self):
         self.forget_redis_keys()
-        for server in reversed(self.servers):
-            server.stop()
+        self.started.close()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     def forget_redis_keys(self):
