@@ -23,6 +23,7 @@ VARIANTS = {  # every combination of the choices
     "without-example-app": {"include_example_app": "no"},
     "redis-db": {"session_store": "redis+db"},
     "redis-db-without-example-app": {"session_store": "redis+db", "include_example_app": "no"},
+    "celery": {"worker": "celery"},
 }
 
 

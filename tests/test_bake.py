@@ -39,6 +39,14 @@ def test_the_example_app_is_baked_only_when_asked_for(tmp_path):
         assert "documents" not in path.read_text(), path
 
 
+def test_without_a_worker_nothing_of_celery_is_baked(tmp_path):
+    with_worker = bake(tmp_path / "with", worker="celery")
+    without = bake(tmp_path / "without")
+    assert "worker:" in (with_worker / "Procfile").read_text()
+    for path in files(without):
+        assert not re.search("celery|kombu", path.read_text(), re.IGNORECASE), path.relative_to(without)
+
+
 def test_baking_writes_no_secret_the_same_answers_give_the_same_files(tmp_path):
     first, second = bake(tmp_path / "first"), bake(tmp_path / "second")
     names = [path.relative_to(first) for path in files(first)]
@@ -82,13 +90,10 @@ def test_the_readme_layout_names_every_part_of_the_tree_and_config_holds_only_wi
     unnamed = [part for part in parts if not any(part == path.rstrip("/") for path in listed)]
     unnamed = [part for part in unnamed if not any(path.startswith(f"{part}/") for path in listed)]
     assert unnamed == [], "baked but not named in the README's layout"
-    assert sorted(path.name for path in (root / "config").iterdir()) == [
-        "__init__.py",
-        "asgi.py",
-        "settings.py",
-        "urls.py",
-        "wsgi.py",
-    ]
+    celery = ["celery.py"] if VARIANTS[variant].get("worker") == "celery" else []
+    assert sorted(path.name for path in (root / "config").iterdir()) == sorted(
+        ["__init__.py", "asgi.py", *celery, "settings.py", "urls.py", "wsgi.py"]
+    )
     proofs = set(backticked(root, "Tests", column=-1))
     guarantees = {f"tests/guarantees/{path.name}" for path in (root / "tests" / "guarantees").glob("test_*.py")}
     assert guarantees == proofs, "the README's table of guarantees and tests/guarantees disagree"

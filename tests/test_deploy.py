@@ -31,6 +31,10 @@ MANIFESTS = [
     "configmap.yaml",
     "secret.example.yaml",
 ]
+OPTIONAL_MANIFESTS = {  # manifests baked for an answer: (field, value) -> file names
+    ("worker", "celery"): ["worker-deployment.yaml", "worker-pdb.yaml"],
+    ("session_store", "redis+db"): ["clearsessions-cronjob.yaml"],
+}
 NOT_APPLIED = {"secret.example.yaml"}  # a template to fill in, never applied as it is
 FILE_CHECKS = [  # pre-commit-hooks' console scripts, as .pre-commit-config.yaml runs them
     ("trailing-whitespace-fixer", "text"),
@@ -398,12 +402,19 @@ def test_the_ci_workflow_follows_githubs_workflow_schema(project):
 
 def test_the_kubernetes_manifests_are_valid_for_the_stated_version(project):
     folder = project.path / "deploy" / "kubernetes"
-    assert sorted(path.name for path in folder.glob("*.yaml")) == sorted([*MANIFESTS, "kustomization.yaml"])
-    command = ["kubernetes-validate", "--kubernetes-version", KUBERNETES_VERSION, "--strict", *MANIFESTS]
+    answered = [
+        name
+        for (field, value), names in OPTIONAL_MANIFESTS.items()
+        for name in names
+        if project.answers.get(field) == value
+    ]
+    manifests = [*MANIFESTS, *answered]
+    assert sorted(path.name for path in folder.glob("*.yaml")) == sorted([*manifests, "kustomization.yaml"])
+    command = ["kubernetes-validate", "--kubernetes-version", KUBERNETES_VERSION, "--strict", *manifests]
     result = run(command, folder)
-    assert result.stdout.count("passed for resource") == len(MANIFESTS), result.stdout
+    assert result.stdout.count("passed for resource") == len(manifests), result.stdout
     kustomization = yaml.safe_load((folder / "kustomization.yaml").read_text())
-    assert sorted(kustomization["resources"]) == sorted(set(MANIFESTS) - NOT_APPLIED)
+    assert sorted(kustomization["resources"]) == sorted(set(manifests) - NOT_APPLIED)
     image = container(kubernetes(project.path)["Deployment"])["image"]
     assert [entry["name"] for entry in kustomization["images"]] == [image.split(":")[0]]
     assert f"Kubernetes {KUBERNETES_VERSION}" in (project.path / "README.md").read_text()

@@ -37,6 +37,13 @@ def test_its_fast_target_runs_the_teams_tests_without_any_server(project):
     print(f"make test-fast ({project.variant}): {summary}")
 
 
+def test_it_installs_celery_only_when_it_has_a_worker(project):
+    probe = "import importlib.util as u; print(sorted(n for n in ('billiard', 'celery', 'kombu') if u.find_spec(n)))"
+    installed = run([".venv/bin/python", "-c", probe], project.path).stdout.strip()
+    worker = project.answers.get("worker") == "celery"
+    assert installed == ("['billiard', 'celery', 'kombu']" if worker else "[]")
+
+
 def test_its_own_linters_pass(project):
     run(["make", "lint"], project.path)
 

@@ -96,8 +96,9 @@ print(json.dumps(sorted(names)))
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
-    """A baked project with its virtual environment installed (`make install`: dependencies, dev extra)."""
-    path = bake(tmp_path_factory.mktemp("installed"))
+    """A baked project with its virtual environment installed (`make install`: dependencies, dev extra), with
+    the answers that install the most: the worker's."""
+    path = bake(tmp_path_factory.mktemp("installed"), worker="celery")
     run(["make", "install"], path)
     return path
 

@@ -175,6 +175,39 @@ PROXY_COUNT = variable(
 )
 PORT = variable("PORT", "Port gunicorn listens on.", "int", default=8000, validate=in_range(1, 65535))
 WEB_CONCURRENCY = variable("WEB_CONCURRENCY", "Gunicorn worker processes.", "int", default=2, validate=in_range(min=1))
+{%- if cookiecutter.worker == "celery" %}
+CELERY_BROKER_URL = variable(
+    "CELERY_BROKER_URL",
+    "Redis holding the worker's queue: `redis://host:6379/1`. Unset: `REDIS_URL`, with its keys under "
+    "`REDIS_KEY_PREFIX:celery:`. Unset in development without Redis: tasks run in the request, no worker.",
+    default=None,
+    validate=url_with_scheme("redis", "rediss"),
+)
+CELERY_TASK_TIME_LIMIT = variable(
+    "CELERY_TASK_TIME_LIMIT",
+    "Seconds a task may run before its worker process is killed; the task is told 10% earlier "
+    "(SoftTimeLimitExceeded). Shorter than `CELERY_VISIBILITY_TIMEOUT`.",
+    "int",
+    default=300,
+    validate=in_range(min=1),
+)
+CELERY_VISIBILITY_TIMEOUT = variable(
+    "CELERY_VISIBILITY_TIMEOUT",
+    "Seconds after which a task that a worker took and never acknowledged (the worker died) is queued again. "
+    "Longer than `CELERY_TASK_TIME_LIMIT`, or a slow task would run twice at once; the task of a dead worker "
+    "waits this long, and up to a tenth more, before another worker runs it.",
+    "int",
+    default=900,
+    validate=in_range(min=2),
+)
+WORKER_CONCURRENCY = variable(
+    "WORKER_CONCURRENCY",
+    "Task slots (processes) of each worker: each runs one task at a time.",
+    "int",
+    default=2,
+    validate=in_range(min=1),
+)
+{%- endif %}
 
 
 problems = {}  # name: [messages], for rules that span variables; seal() adds each bad variable's own
@@ -188,6 +221,12 @@ if HTTP_ON_LOOPBACK and not set(ALLOWED_HOSTS or []) <= {"localhost", "127.0.0.1
 site_host = urlsplit(SITE_URL or "").hostname or ""
 if SITE_URL and ALLOWED_HOSTS and not any(host == "*" or is_same_domain(site_host, host) for host in ALLOWED_HOSTS):
     problems["SITE_URL"] = ["its host is not one of DJANGO_ALLOWED_HOSTS: links to it would be refused."]
+{%- if cookiecutter.worker == "celery" %}
+if CELERY_TASK_TIME_LIMIT and CELERY_VISIBILITY_TIMEOUT and CELERY_TASK_TIME_LIMIT >= CELERY_VISIBILITY_TIMEOUT:
+    problems["CELERY_VISIBILITY_TIMEOUT"] = [
+        "must be longer than CELERY_TASK_TIME_LIMIT: a task still running would be given to another worker."
+    ]
+{%- endif %}
 environment.seal(problems)
 
 if DEVELOPMENT and os.environ.get("RUN_MAIN") != "true":  # once, not again in runserver's reloader
@@ -198,6 +237,10 @@ if DEVELOPMENT and os.environ.get("RUN_MAIN") != "true":  # once, not again in r
         embedded.append("sessions in the database, cache in process memory")
     if not AWS_STORAGE_BUCKET_NAME:
         embedded.append("media on the local disk")
+{%- if cookiecutter.worker == "celery" %}
+    if not (CELERY_BROKER_URL or REDIS_URL):
+        embedded.append("tasks run in the request, not in a worker")
+{%- endif %}
     state = f" ({'; '.join(embedded)}): processes are NOT stateless" if embedded else ""
     print(
         f"WARNING: DJANGO_ENV=development is NOT production-safe{state}. Never run it this way in production.",
@@ -347,6 +390,48 @@ AXES_VERBOSE = False  # no banner at start; log lines name what is counted, mask
 AXES_ENABLE_ADMIN = True  # its tables hold the counts made while Redis was down
 {%- else %}
 AXES_ENABLE_ADMIN = False  # its tables stay empty: the counts are in Redis
+{%- endif %}
+{%- if cookiecutter.worker == "celery" %}
+
+# --- Worker: Celery, its queue in Redis ------------------------------------------------------
+# https://docs.celeryq.dev/en/stable/userguide/configuration.html
+# https://docs.celeryq.dev/en/stable/getting-started/backends-and-brokers/redis.html
+# No task is lost, none runs twice at once, none runs on state of the process that queued it:
+# - a task is acknowledged once it ran, never when taken; if its worker process dies it goes back at
+#   once; if the whole worker dies (kill -9, a lost node), Redis, which has no acknowledgements, gives
+#   it to another worker after CELERY_VISIBILITY_TIMEOUT. kombu looks for such tasks every tenth of it
+#   (by default only every 100 s, however short the timeout).
+# - each slot takes one task at a time and none in advance: a dead worker held as few as it could;
+# - JSON only: whoever can write to Redis must not be able to run code in the worker (pickle);
+# - time limits, shorter than the visibility timeout (checked above);
+# - no result backend: a task stores what it makes where the site reads it (the document's digest);
+# - on a lost broker connection the running tasks are cancelled and run again later, as Celery's
+#   documentation advises with late acknowledgement, rather than run twice at once.
+# Tasks take ids, never model instances or file paths, and read media from the bucket.
+
+CELERY_BROKER_URL = CELERY_BROKER_URL or REDIS_URL
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL  # development without Redis: tasks run in the request
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "global_keyprefix": f"{REDIS_KEY_PREFIX}:celery:",
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": max(1, CELERY_VISIBILITY_TIMEOUT // 10),
+    "unacked_restore_throttle": 1,  # every sweep looks: the interval alone sets the cadence
+    "socket_connect_timeout": REDIS_TIMEOUT,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_CONCURRENCY = WORKER_CONCURRENCY
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT * 0.9
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # its lines go through LOGGING below: JSON in production
 {%- endif %}
 
 # --- Storage: media in S3 (or any S3-compatible store), static files by whitenoise -----------

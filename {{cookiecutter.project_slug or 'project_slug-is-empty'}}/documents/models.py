@@ -11,6 +11,9 @@ class Document(models.Model):
     file = models.FileField(upload_to=upload_path)
     name = models.CharField(max_length=255)
     uploaded_at = models.DateTimeField(auto_now_add=True)
+{%- if cookiecutter.worker == "celery" %}
+    sha256 = models.CharField(max_length=64, blank=True)  # hex digest, stored by the worker; empty until then
+{%- endif %}
 
     class Meta:
         ordering = ["-uploaded_at"]

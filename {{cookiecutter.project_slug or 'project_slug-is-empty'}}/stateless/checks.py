@@ -177,3 +177,75 @@ def login_failures_are_counted_outside_the_process(app_configs, **kwargs):
             )
         ]
     return []
+{%- if cookiecutter.worker == "celery" %}
+
+
+IN_PROCESS_BROKERS = ("memory", "filesystem", "sqla+sqlite")  # kombu transports kept in a process or on its disk
+IN_PROCESS_RESULTS = ("cache+memory", "file", "db+sqlite")  # result backends of the same kind
+PICKLE = ("pickle", "application/x-python-serialize")
+
+
+def scheme(url):
+    return str(url or "").partition("://")[0].lower()
+
+
+@checks.register("stateless")
+def tasks_are_queued_outside_the_process(app_configs, **kwargs):
+    broker = getattr(settings, "CELERY_BROKER_URL", None)
+    if broker and scheme(broker) in IN_PROCESS_BROKERS:
+        return [
+            finding(
+                9,
+                f"The task queue lives in this process or on its disk ({scheme(broker)}://): no other process "
+                "takes its tasks, and they are lost with it.",
+                "Set CELERY_BROKER_URL (or REDIS_URL) to Redis.",
+            )
+        ]
+    return []
+
+
+@checks.register("stateless")
+def task_results_are_kept_outside_the_process(app_configs, **kwargs):
+    backend = getattr(settings, "CELERY_RESULT_BACKEND", None)
+    if backend and scheme(backend) in IN_PROCESS_RESULTS:
+        return [
+            finding(
+                10,
+                f"Task results are kept in this process or on its disk ({scheme(backend)}://).",
+                "Store what a task makes in the database, or keep results in Redis with CELERY_RESULT_EXPIRES.",
+            )
+        ]
+    return []
+
+
+@checks.register("stateless")
+def tasks_run_in_a_worker(app_configs, **kwargs):
+    if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+        return [
+            finding(
+                11,
+                "Tasks run in the process that queues them (CELERY_TASK_ALWAYS_EAGER): a slow task holds a "
+                "request, and a failed one is never run again.",
+                "Set REDIS_URL (or CELERY_BROKER_URL) so that tasks go to the worker process type.",
+            )
+        ]
+    return []
+
+
+@checks.register("stateless")
+def tasks_accept_no_pickle(app_configs, **kwargs):
+    accepted = {
+        *getattr(settings, "CELERY_ACCEPT_CONTENT", ["json"]),
+        getattr(settings, "CELERY_TASK_SERIALIZER", "json"),
+        getattr(settings, "CELERY_RESULT_SERIALIZER", "json"),
+    }
+    if accepted & set(PICKLE):
+        return [
+            finding(
+                12,
+                "Tasks may be pickles: whoever can write to Redis can run code in the worker.",
+                'Set CELERY_ACCEPT_CONTENT = ["json"] and the JSON serializer for tasks and results.',
+            )
+        ]
+    return []
+{%- endif %}

@@ -3,8 +3,12 @@
 These are the team's own tests: they pass with `make test` (real PostgreSQL, Redis and S3) and with
 `make test-fast` (the embedded development defaults, in seconds)."""
 
-import secrets
+{% if cookiecutter.worker == "celery" %}import hashlib
+{% endif %}import secrets
 from importlib import import_module
+{%- if cookiecutter.worker == "celery" %}
+from unittest import mock
+{%- endif %}
 
 import pytest
 from django.conf import settings
@@ -14,6 +18,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from documents.models import Document
+{%- if cookiecutter.worker == "celery" %}
+from documents.tasks import store_digest
+{%- endif %}
 
 
 @pytest.fixture
@@ -67,3 +74,23 @@ def test_a_document_whose_file_is_gone_is_not_found(logged_in, user):
     document = Document.objects.get(owner=user)
     default_storage.delete(document.file.name)
     assert logged_in.get(reverse("documents:download", args=[document.pk])).status_code == 404
+{%- if cookiecutter.worker == "celery" %}
+
+
+def test_an_upload_queues_its_digest_by_id_once_committed(logged_in, user, django_capture_on_commit_callbacks):
+    with mock.patch.object(store_digest, "delay") as delay, django_capture_on_commit_callbacks(execute=True):
+        logged_in.post(reverse("documents:index"), {"file": SimpleUploadedFile("a.txt", b"x")})
+    delay.assert_called_once_with(Document.objects.get(owner=user).pk)
+
+
+def test_the_page_shows_the_digest_the_task_stores_and_pending_before(logged_in, user):
+    content = secrets.token_bytes(100_000)
+    logged_in.post(reverse("documents:index"), {"file": SimpleUploadedFile("big.bin", content)})
+    document = Document.objects.get(owner=user)
+    assert b"<code>pending</code>" in logged_in.get(reverse("documents:index")).content
+    store_digest(document.pk)
+    store_digest(document.pk)  # run again (its worker died after storing it): the same digest
+    digest = hashlib.sha256(content).hexdigest()
+    assert Document.objects.get(pk=document.pk).sha256 == digest
+    assert f"<code>{digest}</code>".encode() in logged_in.get(reverse("documents:index")).content
+{%- endif %}

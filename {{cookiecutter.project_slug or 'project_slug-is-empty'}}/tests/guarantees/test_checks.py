@@ -57,6 +57,15 @@ STATEFUL = {
         7,
         {"CACHES": {**settings.CACHES, "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache"}}},
     ),
+{%- if cookiecutter.worker == "celery" %}
+    "task queue in process memory": (9, {"CELERY_BROKER_URL": "memory://"}),
+    "task queue in files": (9, {"CELERY_BROKER_URL": "filesystem://"}),
+    "task results in process memory": (10, {"CELERY_RESULT_BACKEND": "cache+memory://"}),
+    "task results in files": (10, {"CELERY_RESULT_BACKEND": "file:///tmp/results"}),
+    "tasks run in the request": (11, {"CELERY_TASK_ALWAYS_EAGER": True}),
+    "tasks accepting pickles": (12, {"CELERY_ACCEPT_CONTENT": ["json", "pickle"]}),
+    "tasks sent as pickles": (12, {"CELERY_TASK_SERIALIZER": "pickle"}),
+{%- endif %}
 }
 
 
@@ -109,5 +118,5 @@ def test_check_check_deploy_and_the_release_phase_refuse_a_stateful_configuratio
 def test_the_embedded_development_default_runs_with_warnings():
     result = run_project("manage.py", "check", env={"PATH": os.environ["PATH"], "DJANGO_ENV": "development"})
     assert result.returncode == 0, result.stderr
-    for check in ("stateless.W002", "stateless.W003", "stateless.W005"):
+    for check in ("stateless.W002", "stateless.W003", "stateless.W005"{% if cookiecutter.worker == "celery" %}, "stateless.W011"{% endif %}):
         assert check in result.stderr

@@ -221,6 +221,9 @@ def test_the_readme_table_is_the_one_the_settings_generate():
 
 READS_OF_THE_ENVIRONMENT = """
 import json, os
+{%- if cookiecutter.worker == "celery" %}
+import config  # and the Celery app it loads, whose libraries read variables of their own: not the settings
+{%- endif %}
 read = set()
 class Recording(dict):
     def get(self, name, default=None):

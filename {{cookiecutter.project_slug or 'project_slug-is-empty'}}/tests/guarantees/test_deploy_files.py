@@ -67,9 +67,40 @@ def test_kubernetes_gives_every_workload_the_config_map_and_the_secret():
         {"configMapRef": {"name": config_map["metadata"]["name"]}},
         {"secretRef": {"name": secret["metadata"]["name"]}},
     ]
-    workloads = kubernetes("Deployment") + kubernetes("Job")
-    assert len(workloads) == 2
-    for workload in workloads:
-        for container in workload["spec"]["template"]["spec"]["containers"]:
-            assert container["envFrom"] == sources, workload["metadata"]["name"]
+    pods = [workload["spec"]["template"]["spec"] for workload in kubernetes("Deployment") + kubernetes("Job")]
+    pods += [cron["spec"]["jobTemplate"]["spec"]["template"]["spec"] for cron in kubernetes("CronJob")]
+    assert len(pods) == {{ 2 + (1 if cookiecutter.worker == "celery" else 0) + (1 if cookiecutter.session_store == "redis+db" else 0) }}
+    for pod in pods:
+        for container in pod["containers"]:
+            assert container["envFrom"] == sources, container["name"]
             assert {variable["name"] for variable in container.get("env", [])} - known() == set()
+{%- if cookiecutter.worker == "celery" %}
+
+
+def test_the_worker_runs_the_procfiles_command_and_may_finish_its_longest_task_when_stopped():
+    procfile = dict(line.split(": ", 1) for line in (PROJECT_DIR / "Procfile").read_text().splitlines())
+    compose = yaml.safe_load((PROJECT_DIR / "compose.yaml").read_text())["services"]["worker"]
+    (deployment,) = [
+        workload for workload in kubernetes("Deployment") if workload["metadata"]["name"].endswith("-worker")
+    ]
+    pod = deployment["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert " ".join(compose["command"]) == " ".join(container["command"]) == procfile["worker"]
+    time_limit = settings.VARIABLES["CELERY_TASK_TIME_LIMIT"].production
+    assert int(compose["stop_grace_period"].removesuffix("s")) > time_limit
+    assert pod["terminationGracePeriodSeconds"] > time_limit
+    assert compose["deploy"]["replicas"] >= 2 and deployment["spec"]["replicas"] >= 2
+    (budget,) = [
+        budget for budget in kubernetes("PodDisruptionBudget") if budget["metadata"]["name"].endswith("-worker")
+    ]
+    assert budget["spec"]["selector"]["matchLabels"] == deployment["spec"]["selector"]["matchLabels"]
+{%- endif %}
+{%- if cookiecutter.session_store == "redis+db" %}
+
+
+def test_expired_sessions_are_cleared_by_a_cron_job_that_never_overlaps():
+    (cron,) = kubernetes("CronJob")
+    (container,) = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+    assert container["command"] == ["python", "manage.py", "clearsessions"]
+    assert cron["spec"]["concurrencyPolicy"] == "Forbid"
+{%- endif %}

@@ -16,6 +16,9 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
 from config import urls as project_urls
+{%- if cookiecutter.worker == "celery" %}
+from tests.harness.tasks import remember
+{%- endif %}
 
 
 def answer(request, **data):
@@ -59,6 +62,15 @@ def slow(request, seconds):
     return answer(request)
 
 
+{%- if cookiecutter.worker == "celery" %}
+
+
+def enqueue(request, key, seconds):
+    remember.delay(key, seconds)
+    return answer(request, key=key)
+{%- endif %}
+
+
 handler500 = project_urls.handler500
 urlpatterns = [
     *project_urls.urlpatterns,
@@ -69,4 +81,7 @@ urlpatterns = [
     path("probe/download/<path:name>", download),
     path("probe/database", database),
     path("probe/slow/<int:seconds>", slow),
+{%- if cookiecutter.worker == "celery" %}
+    path("probe/enqueue/<str:key>/<int:seconds>", enqueue),
+{%- endif %}
 ]
