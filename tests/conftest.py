@@ -16,14 +16,11 @@ from urllib.parse import urlsplit
 import pytest
 from cookiecutter.main import cookiecutter
 
+from tests.variants import EACH_COMBINATION, RUNS
+
 TEMPLATE = Path(__file__).resolve().parent.parent
 TOOLS = str(Path(sys.executable).parent)  # cookiecutter and uv of this environment
-VARIANTS = {  # every combination of the choices
-    "default": {},
-    "without-example-app": {"include_example_app": "no"},
-    "redis-db": {"session_store": "redis+db"},
-    "redis-db-without-example-app": {"session_store": "redis+db", "include_example_app": "no"},
-}
+VARIANTS = {run_id: RUNS[run_id].answers for run_id in EACH_COMBINATION}  # every combination of the choices
 
 
 def bake(output_dir, **answers):
@@ -31,7 +28,9 @@ def bake(output_dir, **answers):
 
 
 def tool_env(**overrides):
-    env = {**os.environ, "PATH": f"{TOOLS}{os.pathsep}{os.environ['PATH']}", **overrides}
+    path = f"{TOOLS}{os.pathsep}{os.environ['PATH']}"
+    # uv installs on the Pythons of this machine, never on one it would download.
+    env = {**os.environ, "PATH": path, "UV_PYTHON_DOWNLOADS": "never", **overrides}
     return {name: value for name, value in env.items() if value is not None}
 
 
@@ -67,14 +66,20 @@ def pytest_collection_modifyitems(items):
 @dataclass
 class Project:
     path: Path
-    variant: str
+    variant: str  # a run of tests/variants.py: its answers and its Python
     answers: dict
+    python: str
+
+    @property
+    def short_name(self):  # for database names: PostgreSQL's are at most 63 bytes
+        return f"v{list(RUNS).index(self.variant)}"
 
 
-@pytest.fixture(scope="session", params=VARIANTS, ids=VARIANTS)
+@pytest.fixture(scope="session", params=EACH_COMBINATION)
 def project(request, tmp_path_factory):
-    """A baked project of each variant, with its .venv installed."""
-    answers = VARIANTS[request.param]
-    path = bake(tmp_path_factory.mktemp(request.param), **answers)
-    run(["make", "install"], path)
-    return Project(path, request.param, answers)
+    """A baked project of each combination (or of the run a test asks for), installed from its lock on the
+    run's Python. uv's cache makes every install after the first a matter of seconds."""
+    answers, python = RUNS[request.param].answers, RUNS[request.param].python
+    path = bake(tmp_path_factory.mktemp(f"v{list(RUNS).index(request.param)}"), **answers)
+    run(["make", "install"], path, env=tool_env(UV_PYTHON=python))
+    return Project(path, request.param, answers, python)
