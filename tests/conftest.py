@@ -56,11 +56,22 @@ def own_database(name):
     return urlsplit(given)._replace(path=f"/tpl_{name}_{secrets.token_hex(3)}").geturl()
 
 
-def pytest_collection_modifyitems(items):
-    """Every test of one variant runs on the same xdist worker, which bakes and installs it once."""
-    for item in items:
-        if variant := getattr(item, "callspec", None) and item.callspec.params.get("project"):
-            item.add_marker(pytest.mark.xdist_group(variant))
+def run_of(nodeid):
+    """The run of tests/variants.py a test is parametrized with, if any: pytest joins ids with '-'."""
+    params = nodeid[nodeid.find("[") + 1 : -1] if nodeid.endswith("]") else ""
+    return next((run_id for run_id in RUNS if f"-{run_id}-" in f"-{params}-"), None)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Every test of one run on the same xdist worker, which bakes and installs it once. (xdist's own
+    loadgroup no longer groups anything with pytest 9, which computes node ids from their parts.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class OneWorkerPerRun(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return run_of(nodeid) or nodeid
+
+    return OneWorkerPerRun(config, log)
 
 
 @dataclass
