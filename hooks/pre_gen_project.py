@@ -35,14 +35,14 @@ INSTALLED_NAMES = set(
     aiosmtpd amqp asgiref atpublic attr attrs axes bandit billiard blinker boolean boolean_py boto3 botocore brotli
     cachecontrol celery certifi cffi charset_normalizer click click_didyoumean click_plugins click_repl cryptography
     csp cyclonedx cyclonedx_python_lib dateutil defusedxml dj_database_url dj_email_url django django_axes
-    django_csp django_redis django_storages dotenv environs filelock flask flask_cors gunicorn hiredis idna
-    iniconfig itsdangerous jinja2 jmespath kombu license_expression markdown_it markdown_it_py markupsafe
-    marshmallow mdurl moto msgpack packageurl packageurl_python packaging packaging_legacy_version pip pip_api
-    pip_audit pip_requirements_parser platformdirs pluggy prompt_toolkit psycopg psycopg_binary public py
-    py_partiql_parser py_serializable pycparser pygments pyparsing pytest pytest_django python_dateutil
-    python_dotenv pyyaml redis requests responses rich ruff s3transfer setuptools six sortedcontainers sqlparse
-    stevedore storages tomli tomli_w typing_extensions tzlocal urllib3 vine wcwidth werkzeug whitenoise xmltodict
-    yaml
+    django_csp django_redis django_storages django_stubs django_stubs_ext dotenv environs filelock flask flask_cors
+    gunicorn hiredis idna iniconfig itsdangerous jinja2 jmespath kombu librt license_expression markdown_it
+    markdown_it_py markupsafe marshmallow mdurl moto msgpack mypy mypy_django_plugin mypy_extensions mypyc
+    packageurl packageurl_python packaging packaging_legacy_version pathspec pip pip_api pip_audit
+    pip_requirements_parser platformdirs pluggy prompt_toolkit psycopg psycopg_binary public py py_partiql_parser
+    py_serializable pycparser pygments pyparsing pytest pytest_django python_dateutil python_dotenv pyyaml redis
+    requests responses rich ruff s3transfer setuptools six sortedcontainers sqlparse stevedore storages tomli
+    tomli_w types_pyyaml typing_extensions tzlocal urllib3 uv vine wcwidth werkzeug whitenoise xmltodict yaml
     """.split()  # noqa: SIM905 - a sorted block of words: easier to read and keep than a line per name
 )
 MAX_SLUG_LENGTH = 40  # PostgreSQL names are limited to 63 bytes; tests add a prefix to the slug.

@@ -16,15 +16,11 @@ from urllib.parse import urlsplit
 import pytest
 from cookiecutter.main import cookiecutter
 
+from tests.variants import EACH_COMBINATION, RUNS
+
 TEMPLATE = Path(__file__).resolve().parent.parent
 TOOLS = str(Path(sys.executable).parent)  # cookiecutter and uv of this environment
-VARIANTS = {  # every combination of the choices
-    "default": {},
-    "without-example-app": {"include_example_app": "no"},
-    "redis-db": {"session_store": "redis+db"},
-    "redis-db-without-example-app": {"session_store": "redis+db", "include_example_app": "no"},
-    "celery": {"worker": "celery"},
-}
+VARIANTS = {run_id: RUNS[run_id].answers for run_id in EACH_COMBINATION}  # every combination of the choices
 
 
 def bake(output_dir, **answers):
@@ -32,7 +28,9 @@ def bake(output_dir, **answers):
 
 
 def tool_env(**overrides):
-    env = {**os.environ, "PATH": f"{TOOLS}{os.pathsep}{os.environ['PATH']}", **overrides}
+    path = f"{TOOLS}{os.pathsep}{os.environ['PATH']}"
+    # uv installs on the Pythons of this machine, never on one it would download.
+    env = {**os.environ, "PATH": path, "UV_PYTHON_DOWNLOADS": "never", **overrides}
     return {name: value for name, value in env.items() if value is not None}
 
 
@@ -58,24 +56,41 @@ def own_database(name):
     return urlsplit(given)._replace(path=f"/tpl_{name}_{secrets.token_hex(3)}").geturl()
 
 
-def pytest_collection_modifyitems(items):
-    """Every test of one variant runs on the same xdist worker, which bakes and installs it once."""
-    for item in items:
-        if variant := getattr(item, "callspec", None) and item.callspec.params.get("project"):
-            item.add_marker(pytest.mark.xdist_group(variant))
+def run_of(nodeid):
+    """The run of tests/variants.py a test is parametrized with, if any: pytest joins ids with '-'."""
+    params = nodeid[nodeid.find("[") + 1 : -1] if nodeid.endswith("]") else ""
+    return next((run_id for run_id in RUNS if f"-{run_id}-" in f"-{params}-"), None)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Every test of one run on the same xdist worker, which bakes and installs it once. (xdist's own
+    loadgroup no longer groups anything with pytest 9, which computes node ids from their parts.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class OneWorkerPerRun(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return run_of(nodeid) or nodeid
+
+    return OneWorkerPerRun(config, log)
 
 
 @dataclass
 class Project:
     path: Path
-    variant: str
+    variant: str  # a run of tests/variants.py: its answers and its Python
     answers: dict
+    python: str
+
+    @property
+    def short_name(self):  # for database names: PostgreSQL's are at most 63 bytes
+        return f"v{list(RUNS).index(self.variant)}"
 
 
-@pytest.fixture(scope="session", params=VARIANTS, ids=VARIANTS)
+@pytest.fixture(scope="session", params=EACH_COMBINATION)
 def project(request, tmp_path_factory):
-    """A baked project of each variant, with its .venv installed."""
-    answers = VARIANTS[request.param]
-    path = bake(tmp_path_factory.mktemp(request.param), **answers)
-    run(["make", "install"], path)
-    return Project(path, request.param, answers)
+    """A baked project of each combination (or of the run a test asks for), installed from its lock on the
+    run's Python. uv's cache makes every install after the first a matter of seconds."""
+    answers, python = RUNS[request.param].answers, RUNS[request.param].python
+    path = bake(tmp_path_factory.mktemp(f"v{list(RUNS).index(request.param)}"), **answers)
+    run(["make", "install"], path, env=tool_env(UV_PYTHON=python))
+    return Project(path, request.param, answers, python)

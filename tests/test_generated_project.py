@@ -3,17 +3,24 @@ environment, has its migrations, and passes Django's deployment checks."""
 
 import os
 import secrets
+import shutil
 import subprocess
 from xml.etree import ElementTree
 
-from tests.conftest import own_database, run, tool_env
+import pytest
+
+from tests.conftest import bake, own_database, run, tool_env
+from tests.variants import FULL
 
 
 def project_env(project, **overrides):
-    return tool_env(DATABASE_URL=own_database(project.variant.replace("-", "_")), **overrides)
+    return tool_env(DATABASE_URL=own_database(project.short_name), **overrides)
 
 
+@pytest.mark.parametrize("project", FULL, indirect=True)
 def test_its_own_tests_pass_on_real_services(project, tmp_path):
+    version = run([".venv/bin/python", "-c", "import platform; print(platform.python_version())"], project.path)
+    assert version.stdout.startswith(f"{project.python}."), f"installed on Python {version.stdout}"
     report = tmp_path / "report.xml"
     arguments = f"PYTEST_ARGS=-q -p no:cacheprovider --junitxml={report}"
     result = run(["make", "test", arguments], project.path, env=project_env(project))
@@ -90,3 +97,28 @@ def test_its_dependency_audit_says_plainly_when_no_vulnerability_database_is_rea
     assert result.returncode != 0
     assert "no vulnerability database is reachable" in result.stderr
     assert "NOT audited" in result.stderr
+
+
+def test_its_lock_holds_exactly_what_its_pyproject_asks_for(project):
+    run(["uv", "lock", "--check"], project.path)  # `make install` installed from it (uv sync --locked)
+
+
+def test_a_lock_out_of_date_with_pyproject_stops_the_install(tmp_path):
+    path = bake(tmp_path)
+    pyproject = path / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('    "environs>=', '    "humanize>=4",\n    "environs>=', 1))
+    result = subprocess.run(["make", "install"], cwd=path, env=tool_env(), capture_output=True, text=True, timeout=300)
+    assert result.returncode != 0
+    assert "needs to be updated" in result.stderr, result.stderr
+    assert not (path / ".venv" / "lib").exists() or "humanize" not in run(["uv", "pip", "list"], path).stdout
+
+
+def test_a_machine_with_python_alone_gets_uv_from_pypi_and_installs(tmp_path):
+    path = bake(tmp_path)
+    # The system's own PATH: python3, make and coreutils, none of this environment's tools.
+    assert shutil.which("uv", path=os.defpath) is None, f"uv is installed in {os.defpath}: nothing to prove"
+    env = {name: value for name, value in tool_env(PATH=os.defpath).items() if not name.startswith("UV_")}
+    result = subprocess.run(["make", "install"], cwd=path, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert (path / ".venv" / "bin" / "uv").exists(), "uv is not kept in the environment"
+    run([".venv/bin/python", "-c", "import django"], path)

@@ -104,15 +104,14 @@ def installed(tmp_path_factory):
 
 
 def names_a_project_has(project, workdir):
-    """Every distribution in its environment, by name (_ for - and .) and by top-level import name; its
-    build backend; its own top-level modules and folders: the names that fit a slug, but its own."""
+    """Every distribution in its environment, by name (_ for - and .) and by top-level import name, and
+    its own top-level modules and folders: the names that fit a slug, but its own."""
     command = [str(project / ".venv" / "bin" / "python"), "-c", NAMES_OF_THE_ENVIRONMENT]
     names = set(json.loads(run(command, workdir).stdout))  # not run in the project: its folder stays off sys.path
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     requirements = [*pyproject["project"]["dependencies"], *pyproject["project"]["optional-dependencies"]["dev"]]
     direct = {re.sub(r"[-_.]+", "_", re.match(r"[A-Za-z0-9._-]+", line)[0]).lower() for line in requirements}
     assert direct <= names, "a dependency is not installed: this environment would prove nothing"
-    names |= {re.match(r"[A-Za-z0-9._-]+", line)[0].lower() for line in pyproject["build-system"]["requires"]}
     names |= {path.stem for path in project.iterdir() if path.is_dir() or path.suffix == ".py"}
     return {name for name in names if re.fullmatch(r"[a-z][a-z0-9_]*", name) and "__" not in name} - {project.name}
 

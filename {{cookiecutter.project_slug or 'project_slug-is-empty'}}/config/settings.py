@@ -10,6 +10,7 @@ import os
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -248,7 +249,7 @@ if DEVELOPMENT and os.environ.get("RUN_MAIN") != "true":  # once, not again in r
     )
 
 # --- Django ----------------------------------------------------------------------------------
-# https://docs.djangoproject.com/en/5.2/ref/settings/
+# https://docs.djangoproject.com/en/{{ cookiecutter.django_version }}/ref/settings/
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -443,7 +444,9 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # its lines go through LOGGING below: 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STORAGES = {"staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
+STORAGES: dict[str, dict[str, Any]] = {
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
+}
 if AWS_STORAGE_BUCKET_NAME:
     STORAGES["default"] = {
         "BACKEND": "stateless.storage.MediaStorage",  # S3Storage with time limits
@@ -466,7 +469,7 @@ else:  # development only
     MEDIA_URL = "media/"
 
 # --- Security --------------------------------------------------------------------------------
-# https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
+# https://docs.djangoproject.com/en/{{ cookiecutter.django_version }}/howto/deployment/checklist/
 # TLS ends at the load balancer, which says so in X-Forwarded-Proto. Browsers reach production over
 # https alone, except a site on loopback hosts that says it is reached over plain http (compose.yaml).
 
@@ -494,7 +497,7 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Passwords: Django's four validators ----------------------------------------------------
-# https://docs.djangoproject.com/en/5.2/topics/auth/passwords/#password-validation
+# https://docs.djangoproject.com/en/{{ cookiecutter.django_version }}/topics/auth/passwords/#password-validation
 # At least 15 characters: NIST SP 800-63B-4 (2025) asks 15 of a password that is the only factor, as
 # here; length is what makes a password hard to guess, so no rule on kinds of characters. Also refused:
 # the 20,000 most common passwords, passwords made of digits alone, and passwords like the user's
@@ -530,7 +533,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 DEFAULT_EXCEPTION_REPORTER_FILTER = "stateless.errors.CredentialsFilter"
 
 # --- Logging: one line per record on stdout; JSON in production ------------------------------
-# https://docs.djangoproject.com/en/5.2/topics/logging/
+# https://docs.djangoproject.com/en/{{ cookiecutter.django_version }}/topics/logging/
 
 LOGGING = {
     "version": 1,

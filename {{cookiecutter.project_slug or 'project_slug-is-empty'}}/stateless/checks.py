@@ -20,7 +20,7 @@ from django.utils.module_loading import import_string
 
 PROCESS_LOCAL_CACHES = (LocMemCache, FileBasedCache, DummyCache)
 DJANGO_DEFAULT_CACHE = "django.core.cache.backends.locmem.LocMemCache"
-REDIS_CACHES = {  # backend -> its two socket timeout options
+REDIS_CACHES: dict[str, tuple[str, ...]] = {  # backend -> its two socket timeout options
     "django_redis.cache.RedisCache": ("SOCKET_CONNECT_TIMEOUT", "SOCKET_TIMEOUT"),
     "django.core.cache.backends.redis.RedisCache": ("socket_connect_timeout", "socket_timeout"),
 }
@@ -143,7 +143,7 @@ def session_errors_are_not_swallowed(app_configs, **kwargs):
 def redis_has_timeouts(app_configs, **kwargs):
     findings = []
     for alias, cache in settings.CACHES.items():
-        timeouts = REDIS_CACHES.get(cache.get("BACKEND"), ())
+        timeouts = REDIS_CACHES.get(cache.get("BACKEND", ""), ())
         missing = [option for option in timeouts if not cache.get("OPTIONS", {}).get(option)]
         if missing:
             findings.append(

@@ -18,11 +18,12 @@ service is not asked again while it hangs), and a result is reused for RESULT_SE
 import logging
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from functools import partial
+from typing import Any, cast
 
 from django.conf import settings
-from django.contrib.staticfiles.storage import staticfiles_storage
+from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -37,8 +38,8 @@ RESULT_SECONDS = 2.0
 
 logger = logging.getLogger(__name__)
 checks_pool = ThreadPoolExecutor(max_workers=5, thread_name_prefix="readiness")
-running = {}  # name: the future of that check, until it is done
-last_result = (float("-inf"), {})  # (when, {name: None or what failed})
+running: dict[str, Future[Any]] = {}  # name: the future of that check, until it is done
+last_result: tuple[float, dict[str, str | None]] = (float("-inf"), {})  # (when, {name: None or what failed})
 lock = threading.Lock()
 
 
@@ -81,12 +82,12 @@ def redis(clients):
         client.ping()
 
 
-def bucket(client):
-    client.head_bucket(Bucket=default_storage.bucket_name)
+def bucket(client, name):
+    client.head_bucket(Bucket=name)
 
 
 def static_manifest():
-    if not staticfiles_storage.exists(staticfiles_storage.manifest_name):
+    if not staticfiles_storage.exists(cast(ManifestFilesMixin, staticfiles_storage).manifest_name):
         raise RuntimeError("static manifest missing: run collectstatic at build time")
 
 
@@ -95,8 +96,9 @@ def readiness_checks():
     # Clients are made here, outside the time limit: the first import of redis or boto3 takes a while.
     if redis_aliases():
         checks["redis"] = partial(redis, [get_redis_connection(alias) for alias in redis_aliases()])
-    if hasattr(default_storage, "bucket_name"):  # an S3Storage: stateless.storage.MediaStorage
-        checks["storage"] = partial(bucket, default_storage.connection.meta.client)  # thread-safe
+    media: Any = default_storage  # django-storages ships no types
+    if hasattr(media, "bucket_name"):  # an S3Storage: stateless.storage.MediaStorage
+        checks["storage"] = partial(bucket, media.connection.meta.client, media.bucket_name)  # thread-safe
     return checks
 
 

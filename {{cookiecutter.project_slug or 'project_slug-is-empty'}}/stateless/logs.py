@@ -58,7 +58,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str)
 
 
-class JsonAccessLogger(Logger):
+class JsonAccessLogger(Logger):  # type: ignore[misc]  # gunicorn ships no types
     """gunicorn's access log as one JSON line per request, written directly (see gunicorn.conf.py).
 
     gunicorn prepares each access line by copying every request header, response header and environ
@@ -86,7 +86,7 @@ class JsonAccessLogger(Logger):
         os.write(sys.stdout.fileno(), ("{" + fields + "}\n").encode())
 
 
-this_second = (None, "")
+this_second: tuple[int | None, str] = (None, "")
 
 
 def timestamp(now=None):

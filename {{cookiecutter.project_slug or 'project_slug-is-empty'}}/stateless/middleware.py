@@ -2,12 +2,13 @@
 
 import re
 import secrets
+from typing import cast
 
 from csp.constants import HEADER, NONCE
 from csp.middleware import CSPMiddleware
 from csp.utils import build_policy
 from django.conf import settings
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseBase, JsonResponse
 
 from stateless import health
 from stateless.logs import REQUEST_ID_KEY, request_id
@@ -93,7 +94,7 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     def __call__(self, request):
         if self.policy is None:
             return super().__call__(request)
-        response = self.get_response(request)
+        response = cast(HttpResponseBase, self.get_response(request))  # a synchronous middleware
         if not self.PER_RESPONSE.isdisjoint(vars(response)) or (settings.DEBUG and response.status_code in (404, 500)):
             return self.process_response(request, response)
         if HEADER not in response and not getattr(response, "_csp_exempt", False):

@@ -14,7 +14,7 @@ from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
 
 
-class MediaStorage(S3Storage):
+class MediaStorage(S3Storage):  # type: ignore[misc]  # django-storages ships no types
     def __init__(self, **options):
         path_style = bool(options.get("endpoint_url"))  # S3-compatible stores rarely have bucket subdomains
         options.setdefault(

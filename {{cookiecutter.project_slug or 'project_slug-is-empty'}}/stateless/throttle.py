@@ -9,12 +9,14 @@ import ipaddress
 {%- if cookiecutter.session_store == "redis+db" %}
 import logging
 import time
+{%- endif %}
 
+from axes.conf import settings as axes_settings
+{%- if cookiecutter.session_store == "redis+db" %}
 from axes.handlers.cache import AxesCacheHandler
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_cache
-{%- else %}
-{% endif %}
+{%- endif %}
 from django.conf import settings
 {%- if cookiecutter.session_store == "redis+db" %}
 
@@ -56,13 +58,13 @@ def account(request, credentials):
     django-axes hashes a username and an address alike: without the prefix, failures with a username
     spelled like an address would count against that address, and lock everyone there out.
     """
-    field = settings.AXES_USERNAME_FORM_FIELD
+    field = axes_settings.AXES_USERNAME_FORM_FIELD  # axes' default when the settings name none
     username = credentials.get(field) if credentials else getattr(request, "data", request.POST).get(field)
     return None if username is None else f"account:{username}"
 {%- if cookiecutter.session_store == "redis+db" %}
 
 
-class LoginThrottle(AxesCacheHandler):
+class LoginThrottle(AxesCacheHandler):  # type: ignore[misc]  # django-axes ships no types
     """django-axes' cache handler, which counts in Redis; while Redis fails, its database handler counts.
 
     With ``session_store=redis+db`` logins go on through a Redis outage, as sessions do: refusing
@@ -73,7 +75,7 @@ class LoginThrottle(AxesCacheHandler):
     guesser gets at most one more limit's worth of attempts.
     """
 
-    failed_at = None  # per worker process (a class attribute): when Redis last failed here
+    failed_at: float | None = None  # per worker process (a class attribute): when Redis last failed here
     clock = staticmethod(time.monotonic)
 
     def __init__(self):

@@ -46,6 +46,7 @@ def test_an_upload_is_stored_and_downloads_byte_for_byte(logged_in, user):
     response = logged_in.post(reverse("documents:index"), {"file": upload})
     assert response.status_code == 302
     document = Document.objects.get(owner=user)
+    assert document.file.name
     with default_storage.open(document.file.name) as stored:
         assert stored.read() == content
     download = logged_in.get(reverse("documents:download", args=[document.pk]))
@@ -72,6 +73,7 @@ def test_nobody_downloads_another_users_document(logged_in, user):
 def test_a_document_whose_file_is_gone_is_not_found(logged_in, user):
     logged_in.post(reverse("documents:index"), {"file": SimpleUploadedFile("gone.txt", b"x")})
     document = Document.objects.get(owner=user)
+    assert document.file.name
     default_storage.delete(document.file.name)
     assert logged_in.get(reverse("documents:download", args=[document.pk])).status_code == 404
 {%- if cookiecutter.worker == "celery" %}

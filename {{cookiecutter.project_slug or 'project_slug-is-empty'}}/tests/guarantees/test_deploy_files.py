@@ -23,7 +23,8 @@ def known():
 
 def env_example():
     """The names .env.example sets, and those it shows commented out with their default."""
-    given, shown = set(), set()
+    given: set[str] = set()
+    shown: set[str] = set()
     for comment, name in ASSIGNMENT.findall((PROJECT_DIR / ".env.example").read_text()):
         (shown if comment else given).add(name)
     return given, shown

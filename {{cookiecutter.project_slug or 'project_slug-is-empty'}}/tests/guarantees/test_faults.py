@@ -47,11 +47,11 @@ class Private:
     postgres: Postgres
     redis: Redis
     s3: Proxy
-    env: dict
+    env: dict[str, str]
 
     def all_up(self):
         for server in (self.postgres, self.redis):
-            if server.process.poll() is not None:
+            if server.started.poll() is not None:
                 server.start()
             server.resume()
         self.s3.restore()

@@ -3,6 +3,7 @@ directory; release migrates an empty database. The cross-process proofs are in t
 faults in test_faults.py."""
 
 import subprocess
+from typing import Any
 
 from tests.harness.processes import PROJECT_DIR, WebProcess, procfile_command
 
@@ -50,7 +51,7 @@ def test_the_release_phase_migrates_an_empty_database(production_env):
 
     database = settings.DATABASES["default"]
     name = f"{database['NAME']}_release"
-    server = {"host": database["HOST"], "port": database["PORT"], "user": database["USER"]}
+    server: dict[str, Any] = {"host": database["HOST"], "port": database["PORT"], "user": database["USER"]}
     server["password"] = database["PASSWORD"] or None
     with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}"')

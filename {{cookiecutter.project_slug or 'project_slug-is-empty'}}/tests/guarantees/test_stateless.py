@@ -16,12 +16,14 @@ import socket
 import threading
 import time
 from importlib import import_module
+from typing import cast
 
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 
+from stateless.storage import MediaStorage
 from tests.harness.processes import (
     PROJECT_DIR,
     Balancer,
@@ -188,7 +190,7 @@ def prove_an_upload_is_read_through_the_other_process(balancer):
     download = visitor.get(f"/probe/download/{name}", to=b)
     require(download.status == 200 and download.body == content, "B cannot read what A stored")
     require(project_tree() == before, "serving wrote to the project's directory")
-    objects = {item.key: item for item in default_storage.bucket.objects.filter(Prefix=name)}
+    objects = {item.key: item for item in cast(MediaStorage, default_storage).bucket.objects.filter(Prefix=name)}
     require(name in objects and objects[name].get()["Body"].read() == content, "the file is not in the bucket")
 
 

@@ -50,7 +50,7 @@ class WebProcess:
         self.env, self.name, self.options = {**env, "DJANGO_SETTINGS_MODULE": settings_module}, name, options
         self.port = free_port()
         self.log = log_dir / f"{name}.log"
-        self.process = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, ready="/readyz"):
         return self.launch().wait_until_ready(ready)
@@ -89,18 +89,23 @@ class WebProcess:
     def get(self, path, headers=None):
         return send(self, "GET", path, headers or {})
 
+    @property
+    def started(self) -> subprocess.Popen[bytes]:
+        assert self.process, f"{self} was never started"
+        return self.process
+
     def kill(self):
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
+        os.killpg(self.started.pid, signal.SIGKILL)
+        self.started.wait()
 
     def terminate(self):
-        self.process.send_signal(signal.SIGTERM)
+        self.started.send_signal(signal.SIGTERM)
 
     def stop(self):
         if self.running:
             self.terminate()
             try:
-                self.process.wait(timeout=30)
+                self.started.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.kill()
 
@@ -149,7 +154,7 @@ class Balancer:
     def __init__(self, *processes):
         self.processes = list(processes)
         self.down = set()
-        self.in_flight = Counter()
+        self.in_flight: Counter[WebProcess] = Counter()
         self.failures = []
         self.lock = threading.Lock()
 
@@ -292,6 +297,12 @@ class Visit:
     def ok(self):
         return self.response is not None and self.response.status == 200
 
+    @property
+    def answer(self) -> Response:
+        """The response of a visit that is ``ok``."""
+        assert self.response, "no answer came back"
+        return self.response
+
 
 class Load:
     """Visitors requesting ``path`` in a loop, each in a thread of its own: ``visits`` times each
@@ -300,7 +311,7 @@ class Load:
     def __init__(self, balancer, visitors, path="/probe/count", visits=None):
         self.path, self.limit = path, visits
         self.visitors = [Visitor(balancer) for _ in range(visitors)]
-        self.visits = {visitor: [] for visitor in self.visitors}
+        self.visits: dict[Visitor, list[Visit]] = {visitor: [] for visitor in self.visitors}
         self.stopping = threading.Event()
         self.threads = [threading.Thread(target=self.visit, args=(visitor,)) for visitor in self.visitors]
 
@@ -336,7 +347,7 @@ class Load:
         return [visit for visit in self.all() if not visit.ok]
 
     def pids(self, process):
-        return {visit.response.json()["pid"] for visit in self.all() if visit.ok and visit.response.process is process}
+        return {visit.answer.json()["pid"] for visit in self.all() if visit.ok and visit.answer.process is process}
 
     def wait_until_each_has(self, more, served_by=None, exclude_pids=(), timeout=30):
         """Wait until every visitor has ``more`` answers than now (from ``served_by`` alone, if given)."""
@@ -346,8 +357,8 @@ class Load:
                 1
                 for visit in list(self.visits[visitor])
                 if visit.ok
-                and (served_by is None or visit.response.process is served_by)
-                and visit.response.json()["pid"] not in exclude_pids
+                and (served_by is None or visit.answer.process is served_by)
+                and visit.answer.json()["pid"] not in exclude_pids
             )
 
         targets = {visitor: counted(visitor) + more for visitor in self.visitors}

@@ -64,7 +64,7 @@ class Server:
         self.workdir = workdir
         self.port = free_port()
         self.log = workdir / f"{self.name}-{self.port}.log"
-        self.process = None
+        self.process: subprocess.Popen[bytes] | None = None
         self.run_as = {}
 
     def command(self):
@@ -87,11 +87,16 @@ class Server:
                 self.process.kill()
                 self.process.wait()
 
+    @property
+    def started(self) -> subprocess.Popen[bytes]:
+        assert self.process, f"{self.name} was never started"
+        return self.process
+
     def pause(self):
-        self.process.send_signal(signal.SIGSTOP)
+        self.started.send_signal(signal.SIGSTOP)
 
     def resume(self):
-        self.process.send_signal(signal.SIGCONT)
+        self.started.send_signal(signal.SIGCONT)
 
 
 class Postgres(Server):
@@ -167,7 +172,7 @@ class Proxy:
     def __init__(self, target_host, target_port):
         self.target = (target_host, target_port)
         self.port = free_port()
-        self.listener = None
+        self.listener: socket.socket | None = None
         self.connections = []
         self.restore()
 
@@ -178,6 +183,7 @@ class Proxy:
         threading.Thread(target=self.accept, args=(self.listener,), daemon=True).start()
 
     def cut(self):
+        assert self.listener, "never opened"
         self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread; close() alone would not
         self.listener.close()
         for connection in self.connections:
