@@ -23,7 +23,7 @@ def test_its_own_tests_pass_on_real_services(project, tmp_path):
     assert version.stdout.startswith(f"{project.python}."), f"installed on Python {version.stdout}"
     report = tmp_path / "report.xml"
     arguments = f"PYTEST_ARGS=-q -p no:cacheprovider --junitxml={report}"
-    result = run(["make", "test", arguments], project.path, env=project_env(project))
+    result = run(["make", "test", arguments], project.path, env=project_env(project), timeout=2400)
     summary = result.stdout.strip().splitlines()[-1]
     assert " passed" in summary and "failed" not in summary and "skipped" not in summary, summary
     cases = ElementTree.parse(report).getroot().iter("testcase")
