@@ -296,6 +296,13 @@ def test_the_ci_workflow_follows_githubs_workflow_schema(project):
     run(["check-jsonschema", "--builtin-schema", "vendor.github-workflows", ".github/workflows/ci.yml"], project.path)
 
 
+def test_dependabot_keeps_the_python_dependencies_the_actions_and_the_images_current(project):
+    run(["check-jsonschema", "--builtin-schema", "vendor.dependabot", ".github/dependabot.yml"], project.path)
+    config = yaml.safe_load((project.path / ".github/dependabot.yml").read_text())
+    ecosystems = {update["package-ecosystem"] for update in config["updates"]}
+    assert {"uv", "github-actions", "docker", "docker-compose"} <= ecosystems
+
+
 def test_the_kubernetes_manifests_are_valid_for_the_stated_version(project):
     folder = project.path / "deploy" / "kubernetes"
     assert sorted(path.name for path in folder.glob("*.yaml")) == sorted([*MANIFESTS, "kustomization.yaml"])
