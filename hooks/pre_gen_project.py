@@ -39,7 +39,7 @@ INSTALLED_NAMES = set(
     markdown_it markdown_it_py markupsafe marshmallow mdurl moto msgpack packageurl packageurl_python packaging
     packaging_legacy_version pip pip_api pip_audit pip_requirements_parser platformdirs pluggy psycopg
     psycopg_binary public py py_partiql_parser py_serializable pycparser pygments pyparsing pytest pytest_django
-    python_dateutil python_dotenv pyyaml redis requests responses rich ruff s3transfer setuptools six
+    python_dateutil python_dotenv pyyaml redis requests responses rich ruff s3transfer sentry_sdk setuptools six
     sortedcontainers sqlparse stevedore storages tomli tomli_w typing_extensions urllib3 werkzeug whitenoise
     xmltodict yaml
     """.split()  # noqa: SIM905 - a sorted block of words: easier to read and keep than a line per name

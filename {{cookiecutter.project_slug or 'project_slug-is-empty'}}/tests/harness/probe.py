@@ -54,6 +54,10 @@ def database(request):
     return answer(request)
 
 
+def fail(request):
+    raise RuntimeError("a probe view failed")
+
+
 def slow(request, seconds):
     time.sleep(seconds)
     return answer(request)
@@ -69,4 +73,5 @@ urlpatterns = [
     path("probe/download/<path:name>", download),
     path("probe/database", database),
     path("probe/slow/<int:seconds>", slow),
+    path("probe/fail", fail),
 ]
