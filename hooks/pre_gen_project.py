@@ -19,6 +19,7 @@ OWN_NAMES = {
     "documents",
     "manage",
     "media",
+    "scripts",
     "stateless",
     "static",
     "staticfiles",
