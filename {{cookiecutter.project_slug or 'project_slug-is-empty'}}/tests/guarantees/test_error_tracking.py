@@ -3,16 +3,15 @@ not. The Sentry here is a real HTTP server on loopback that accepts sentry-sdk's
 (tests/harness/services.py), and the project runs as the Procfile's web process."""
 
 import secrets
-import tempfile
 import time
 import tomllib
 from datetime import datetime
-from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from tests.harness.processes import PROJECT_DIR, Balancer, Visitor, WebProcess, run_project
-from tests.harness.services import Redis, SentryReceiver
+from tests.harness.services import Proxy, SentryReceiver
 
 LOADED_SENTRY_MODULES = """
 import sys, django
@@ -76,24 +75,24 @@ def test_a_slow_request_arrives_as_a_trace_with_its_request_id(tracked_web, sent
 
 
 def test_an_outage_is_reported_once_not_once_per_request(process_env, sentry, static_build, tmp_path_factory):
-    """One worker (the rule is per worker process: stateless/error_tracking.py says why), a private
-    Redis stopped under it, and 30 requests that each get a 503."""
-    workdir = Path(tempfile.mkdtemp(prefix="outage-"))
-    redis = Redis(workdir).start()
-    env = tracked_env(process_env, sentry, REDIS_URL=redis.url(), SENTRY_ENVIRONMENT=f"outage-{secrets.token_hex(4)}")
+    """One worker (the rule is per worker process: stateless/error_tracking.py says why) that reaches
+    the database through a proxy, which is cut: 30 requests that need the database each get a 503."""
+    database = urlsplit(process_env["DATABASE_URL"])
+    proxy = Proxy(database.hostname, database.port or 5432)
+    through_proxy = database._replace(netloc=database.netloc.rsplit("@", 1)[0] + f"@127.0.0.1:{proxy.port}")
+    run_id = f"outage-{secrets.token_hex(4)}"
+    env = tracked_env(process_env, sentry, DATABASE_URL=through_proxy.geturl(), SENTRY_ENVIRONMENT=run_id)
     web = WebProcess(env, tmp_path_factory.mktemp("outage"), "web", "--workers", "1").start()
     try:
-        redis.stop()
+        proxy.cut()
         visitor = Visitor(Balancer(web))
-        answers = [visitor.get("/probe/count").status for _ in range(30)]
+        answers = [visitor.get("/probe/database").status for _ in range(30)]
         assert answers == [503] * 30
-        of_this_run = lambda event: event["environment"] == env["SENTRY_ENVIRONMENT"]  # noqa: E731
-        reported = sentry.wait_for("event", of_this_run)
+        sentry.wait_for("event", lambda event: event["environment"] == run_id)
         time.sleep(3)  # long enough for any further report to arrive
-        reported = [event for event in sentry.of_type("event") if of_this_run(event)]
+        reported = [event for event in sentry.of_type("event") if event["environment"] == run_id]
         assert len(reported) == 1, [event.get("tags") for event in reported]
-        assert reported[0]["fingerprint"] == ["backing-service-outage", "redis"]
+        assert reported[0]["fingerprint"] == ["backing-service-outage", "database"]
         print(f"30 requests answered 503, {len(reported)} report: {reported[0]['tags']}")
     finally:
         web.stop()
-        redis.stop()

@@ -6,6 +6,7 @@ free loopback ports, and stops them by PID at the end, and an SMTP server (aiosm
 cannot be started fails the run with a message that says what to install; nothing is skipped.
 """
 
+import contextlib
 import email
 import email.policy
 import glob
@@ -174,6 +175,8 @@ class Proxy:
         self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread; close() alone would not
         self.listener.close()
         for connection in self.connections:
+            with contextlib.suppress(OSError):  # already closed by its end
+                connection.shutdown(socket.SHUT_RDWR)  # close() alone leaves it open while a thread reads it
             connection.close()
         self.connections.clear()
 
