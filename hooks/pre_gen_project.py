@@ -19,6 +19,7 @@ OWN_NAMES = {
     "documents",
     "manage",
     "media",
+    "scripts",
     "stateless",
     "static",
     "staticfiles",
@@ -41,8 +42,8 @@ INSTALLED_NAMES = set(
     packageurl packageurl_python packaging packaging_legacy_version pathspec pip pip_api pip_audit
     pip_requirements_parser platformdirs pluggy prompt_toolkit psycopg psycopg_binary public py py_partiql_parser
     py_serializable pycparser pygments pyparsing pytest pytest_django python_dateutil python_dotenv pyyaml redis
-    requests responses rich ruff s3transfer setuptools six sortedcontainers sqlparse stevedore storages tomli
-    tomli_w types_pyyaml typing_extensions tzlocal urllib3 uv vine wcwidth werkzeug whitenoise xmltodict yaml
+    requests responses rich ruff s3transfer sentry_sdk setuptools six sortedcontainers sqlparse stevedore storages
+    tomli tomli_w types_pyyaml typing_extensions tzlocal urllib3 uv vine wcwidth werkzeug whitenoise xmltodict yaml
     """.split()  # noqa: SIM905 - a sorted block of words: easier to read and keep than a line per name
 )
 MAX_SLUG_LENGTH = 40  # PostgreSQL names are limited to 63 bytes; tests add a prefix to the slug.

@@ -400,6 +400,41 @@ def test_the_ci_workflow_follows_githubs_workflow_schema(project):
     run(["check-jsonschema", "--builtin-schema", "vendor.github-workflows", ".github/workflows/ci.yml"], project.path)
 
 
+def workflow_commands(project):
+    """The shell commands of each job of the CI workflow, by job."""
+    jobs = yaml.safe_load((project.path / ".github/workflows/ci.yml").read_text())["jobs"]
+    return {name: "\n".join(step.get("run", "") for step in job["steps"]) for name, job in jobs.items()}
+
+
+def test_ci_proves_on_its_runner_what_this_machine_cannot(project):
+    commands = workflow_commands(project)
+    # ubuntu-24.04 has PostgreSQL 16's binaries off PATH and no Redis; the fault tests start both.
+    assert "apt-get install -y -qq redis-server" in commands["test"]
+    assert "/usr/lib/postgresql/16/bin" in commands["test"]
+    assert "make test" in commands["test"]
+    assert "--read-only" in commands["image"] and "id -u" in commands["image"]
+    assert "docker compose up --build --detach --wait" in commands["compose"]
+    for job in ("image", "compose"):
+        assert "python3 scripts/smoke.py http://" in commands[job], job
+    assert "kubectl apply -k deploy/kubernetes" in commands["kind"]
+    assert "kubectl wait --for=condition=complete job/" in commands["kind"]
+    assert "kubectl rollout status deployment/" in commands["kind"]
+
+
+def test_the_ci_workflows_shell_commands_pass_shellcheck(project, tmp_path):
+    for job, commands in workflow_commands(project).items():
+        script = tmp_path / f"{job}.sh"
+        script.write_text(f"#!/bin/bash\nset -e\n{commands}\n")  # the shell of a step: bash -e
+        run(["shellcheck", str(script)], tmp_path)
+
+
+def test_dependabot_keeps_the_python_dependencies_the_actions_and_the_images_current(project):
+    run(["check-jsonschema", "--builtin-schema", "vendor.dependabot", ".github/dependabot.yml"], project.path)
+    config = yaml.safe_load((project.path / ".github/dependabot.yml").read_text())
+    ecosystems = {update["package-ecosystem"] for update in config["updates"]}
+    assert {"uv", "github-actions", "docker", "docker-compose"} <= ecosystems
+
+
 def test_the_kubernetes_manifests_are_valid_for_the_stated_version(project):
     folder = project.path / "deploy" / "kubernetes"
     answered = [

@@ -30,6 +30,7 @@ from stateless.environment import (
     one_of,
     secret_key_is_strong,
     sender,
+    sentry_dsn,
     site_url,
     supported_database_url,
     url_with_scheme,
@@ -209,6 +210,32 @@ WORKER_CONCURRENCY = variable(
     validate=in_range(min=1),
 )
 {%- endif %}
+SENTRY_DSN = variable(
+    "SENTRY_DSN",
+    "Where errors and traces of slow requests go: a Sentry project's DSN, `https://public-key@host/project-id`. "
+    "Unset: nothing of Sentry is loaded.",
+    default=None,
+    validate=sentry_dsn,
+)
+SENTRY_ENVIRONMENT = variable(
+    "SENTRY_ENVIRONMENT",
+    "The environment Sentry files events under: `production`, `staging`, ...",
+    default="production",
+    development="development",
+)
+SENTRY_RELEASE = variable(
+    "SENTRY_RELEASE",
+    "The release Sentry files events under, such as the commit the image was built from. "
+    "Unset: `<project>@<version>` from `pyproject.toml`.",
+    default=None,
+)
+SENTRY_TRACES_SAMPLE_RATE = variable(
+    "SENTRY_TRACES_SAMPLE_RATE",
+    "Share of requests traced, from 0 to 1: Sentry's view of slow requests and where their time went.",
+    "float",
+    default=0.1,
+    validate=in_range(min=0, max=1),
+)
 
 
 problems = {}  # name: [messages], for rules that span variables; seal() adds each bad variable's own
@@ -560,3 +587,15 @@ LOGGING = {
         "django.security.DisallowedHost": {"filters": ["short_warning"]},  # a bad Host header: the client's fault
     },
 }
+
+# --- Error tracking: Sentry, only when SENTRY_DSN is set ---------------------------------------
+# https://docs.sentry.io/platforms/python/integrations/django/
+# stateless/error_tracking.py says what is sent: errors and a share of traces, with the request id and
+# without personal data; an outage of a backing service once, not once per request.
+
+if SENTRY_DSN:
+    from stateless import error_tracking
+
+    error_tracking.start(
+        SENTRY_DSN, SENTRY_ENVIRONMENT, SENTRY_RELEASE or error_tracking.release(), SENTRY_TRACES_SAMPLE_RATE
+    )

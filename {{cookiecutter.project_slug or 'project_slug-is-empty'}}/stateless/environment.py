@@ -207,3 +207,13 @@ def sender(value):
 def admin_path(value):
     if not value.endswith("/") or value.startswith("/"):
         raise ValidationError("must be a path like 'admin/': a trailing slash and no leading one.")
+
+
+def sentry_dsn(value):
+    try:
+        parts = urlsplit(value)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname and parts.username) and parts.port != 0
+    except ValueError:
+        valid = False
+    if not valid or not parts.path.rstrip("/").rpartition("/")[2].isdigit():
+        raise ValidationError("must be a Sentry DSN: https://public-key@host/project-id.")

@@ -31,19 +31,22 @@ def outage_errors():
     return tuple(errors)
 
 
-def is_outage(error):
+SERVICE_OF_CLIENT = {"django": "database", "psycopg": "database", "redis": "redis", "botocore": "s3"}
+
+
+def outage_service(error):
+    """The backing service that ``error``, or an exception it came from, says is down: "database",
+    "redis" or "s3"; None when it is no outage."""
     while error is not None:
-        if isinstance(error, outage_errors()):
-            return True
         status = getattr(error, "response", {}).get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        if type(error).__name__ == "ClientError" and status >= 500:  # S3 itself failing
-            return True
+        if isinstance(error, outage_errors()) or (type(error).__name__ == "ClientError" and status >= 500):
+            return SERVICE_OF_CLIENT.get(type(error).__module__.partition(".")[0], "backing service")
         error = error.__cause__ or error.__context__
-    return False
+    return None
 
 
 def server_error(request):
-    if is_outage(sys.exc_info()[1]):
+    if outage_service(sys.exc_info()[1]):
         response = HttpResponse(UNAVAILABLE_PAGE, status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response

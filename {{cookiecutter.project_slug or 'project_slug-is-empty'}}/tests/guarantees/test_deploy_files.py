@@ -56,6 +56,18 @@ def test_compose_gives_release_and_web_the_same_complete_environment():
     assert set(web) - known() == set(), "in compose.yaml but not read by the settings"
 
 
+def test_compose_trusts_the_origin_browsers_reach_its_balancer_at():
+    """The processes see HTTPS (nginx says so) on a Host without the published port, so a form posted
+    from http://127.0.0.1:8080 is refused by Django's CSRF check unless that origin is trusted."""
+    services = yaml.safe_load((PROJECT_DIR / "compose.yaml").read_text())["services"]
+    published = [port.rsplit(":", 2) for port in services["balancer"]["ports"]]
+    trusted = services["web"]["environment"]["DJANGO_CSRF_TRUSTED_ORIGINS"].split(",")
+    hosts = services["web"]["environment"]["DJANGO_ALLOWED_HOSTS"].split(",")
+    for address, port, _ in published:
+        for host in {address, *hosts}:
+            assert f"http://{host}:{port}" in trusted, f"a browser at http://{host}:{port} cannot log in"
+
+
 def test_kubernetes_gives_every_workload_the_config_map_and_the_secret():
     (config_map,) = kubernetes("ConfigMap")
     (secret,) = kubernetes("Secret")

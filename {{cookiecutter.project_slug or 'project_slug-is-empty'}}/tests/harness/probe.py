@@ -57,6 +57,10 @@ def database(request):
     return answer(request)
 
 
+def fail(request):
+    raise RuntimeError("a probe view failed")
+
+
 def slow(request, seconds):
     time.sleep(seconds)
     return answer(request)
@@ -84,4 +88,5 @@ urlpatterns = [
 {%- if cookiecutter.worker == "celery" %}
     path("probe/enqueue/<str:key>/<int:seconds>", enqueue),
 {%- endif %}
+    path("probe/fail", fail),
 ]

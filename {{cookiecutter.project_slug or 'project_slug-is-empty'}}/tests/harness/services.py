@@ -6,9 +6,12 @@ free loopback ports, and stops them by PID at the end, and an SMTP server (aiosm
 cannot be started fails the run with a message that says what to install; nothing is skipped.
 """
 
+import contextlib
 import email
 import email.policy
 import glob
+import gzip
+import json
 import logging
 import os
 import pwd
@@ -22,6 +25,7 @@ import tempfile
 import threading
 import time
 from contextlib import ExitStack
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 
@@ -187,6 +191,8 @@ class Proxy:
         self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread; close() alone would not
         self.listener.close()
         for connection in self.connections:
+            with contextlib.suppress(OSError):  # already closed by its end
+                connection.shutdown(socket.SHUT_RDWR)  # close() alone leaves it open while a thread reads it
             connection.close()
         self.connections.clear()
 
@@ -239,6 +245,71 @@ class SMTP:
 
     def url(self):
         return f"smtp://127.0.0.1:{self.port}"
+
+
+class SentryReceiver:
+    """A Sentry server on a free loopback port, in a thread of this process: it accepts the envelopes
+    that sentry-sdk posts (https://develop.sentry.dev/sdk/envelopes/), compressed or not, and keeps the
+    events and transactions in them, as dicts, in ``received``."""
+
+    def __init__(self):
+        self.received = []  # (item type, payload)
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.receive(body, self.headers.get("Content-Encoding"))
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+
+    def receive(self, body, encoding):
+        if encoding == "gzip":
+            body = gzip.decompress(body)
+        elif encoding == "br":
+            import brotli
+
+            body = brotli.decompress(body)
+        rest = body.partition(b"\n")[2]  # the envelope's header
+        while rest.strip():
+            item_header, _, rest = rest.partition(b"\n")
+            item = json.loads(item_header)
+            if "length" in item:
+                payload, rest = rest[: item["length"]], rest[item["length"] + 1 :]
+            else:
+                payload, _, rest = rest.partition(b"\n")
+            if item["type"] in ("event", "transaction"):
+                self.received.append((item["type"], json.loads(payload)))
+
+    def of_type(self, item_type):
+        return [payload for kind, payload in list(self.received) if kind == item_type]
+
+    def wait_for(self, item_type, matching=lambda payload: True, timeout=20):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if found := [payload for payload in self.of_type(item_type) if matching(payload)]:
+                return found
+            time.sleep(0.05)
+        raise AssertionError(f"no matching {item_type} arrived in {timeout} s; received: {self.received!r}"[:3000])
+
+    def start(self):
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def dsn(self):
+        return f"http://public-key@127.0.0.1:{self.port}/1"
 
 
 class Services:
