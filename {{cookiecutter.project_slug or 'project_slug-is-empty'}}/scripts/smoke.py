@@ -124,7 +124,8 @@ def check(addresses, username, password):
         count = counted and int(counted[1])
         expect(count == uploads, f"{there}: the session counts {count} uploads, expected {uploads}")
         link = re.search(rf'href="(/documents/\d+/download/)">{re.escape(name)}<', page)
-        expect(link, f"{there}: {name}, uploaded through {here}, is not listed")
+        if link is None:
+            raise SmokeFailure(f"{there}: {name}, uploaded through {here}, is not listed")
         expect(browser.download(there, link[1]) == content, f"{there}: {name} came back different")
         print(f"ok: uploaded {name} through {here}; listed, downloaded and counted ({uploads}) through {there}")
 {%- endif %}

@@ -92,7 +92,12 @@ def test_services_started_before_a_failure_are_stopped(monkeypatch):
     """Redis cannot start (no redis-server): the PostgreSQL started before it does not outlive the failure."""
     started = []
     start = Postgres.start
-    monkeypatch.setattr(Postgres, "start", lambda server: started.append(server) or start(server))
+
+    def start_and_remember(server):
+        started.append(server)
+        return start(server)
+
+    monkeypatch.setattr(Postgres, "start", start_and_remember)
     monkeypatch.setenv("PATH", str(Path(sys.executable).parent))  # this venv's programs: no redis-server
     with pytest.raises(ServiceError, match="redis-server is not installed"), private_services(dict(os.environ)):
         pass
