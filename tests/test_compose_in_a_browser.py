@@ -202,7 +202,7 @@ def log_in_upload_and_download(browser, origin, content):
     return downloaded, cookies
 
 
-@pytest.mark.parametrize("project", ["default", "redis-db"], indirect=True)
+@pytest.mark.parametrize("project", ["default-py3.11", "session_store=redis+db-py3.11"], indirect=True)
 def test_a_browser_logs_in_uploads_and_downloads_through_the_compose_balancer(compose):
     origins, balancer = compose
     content = secrets.token_bytes(64)
